@@ -1,0 +1,76 @@
+"""Packaging for ailoop-py (import name ``ailoop``)."""
+
+import pathlib
+import re
+
+from setuptools import find_packages, setup
+
+HERE = pathlib.Path(__file__).parent
+VERSION = re.search(
+    r'^__version__ = "([^"]+)"', (HERE / "ailoop" / "__init__.py").read_text(), re.M
+).group(1)
+
+TESTING = ["aiohttp>=3.8"]
+DEV = TESTING + [
+    "pytest>=7",
+    "pytest-timeout>=2.1",
+    "hypothesis>=6.50",
+    "trustme>=1.0",
+    "flask>=2.2",
+    "django>=4.2",
+    "httpx>=0.23",
+    "mypy>=1.8; python_version >= '3.11'",
+    "types-requests>=2.28; python_version >= '3.11'",
+    "ruff>=0.5",
+    "sphinx>=5",
+    "build>=0.10",
+    "twine>=4",
+    "tox>=4",
+]
+
+setup(
+    name="ailoop-py",
+    version=VERSION,
+    description="Blocking, threaded Python SDK for the ailoop human-in-the-loop server",
+    long_description=(HERE / "README.rst").read_text(encoding="utf-8"),
+    long_description_content_type="text/x-rst",
+    license="MIT",
+    url="https://github.com/goailoop/ailoop",
+    project_urls={
+        "Source": "https://github.com/goailoop/ailoop",
+        "Server protocol": "https://github.com/goailoop/ailoop/tree/main/ailoop-server",
+    },
+    packages=find_packages(include=["ailoop", "ailoop.*"]),
+    package_data={"ailoop": ["py.typed"]},
+    python_requires=">=3.8",
+    install_requires=[
+        "requests>=2.25",
+        "websocket-client>=1.5",
+        "dataclasses-json>=0.5.7",
+        "backoff>=2.0",
+    ],
+    extras_require={"testing": TESTING, "dev": DEV},
+    entry_points={
+        "console_scripts": ["ailoop-py=ailoop.cli:main"],
+        "pytest11": ["ailoop=ailoop.testing.pytest_plugin"],
+    },
+    classifiers=[
+        "Development Status :: 4 - Beta",
+        "Intended Audience :: Developers",
+        "License :: OSI Approved :: MIT License",
+        "Operating System :: OS Independent",
+        "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3 :: Only",
+        "Programming Language :: Python :: 3.8",
+        "Programming Language :: Python :: 3.9",
+        "Programming Language :: Python :: 3.10",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: 3.13",
+        "Framework :: Django",
+        "Framework :: Flask",
+        "Framework :: Pytest",
+        "Topic :: Software Development :: Libraries",
+        "Typing :: Typed",
+    ],
+)

@@ -1,0 +1,74 @@
+"""Suite-wide guards: every test must leave no thread and no file descriptor behind."""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+import time
+from typing import Iterator, List, Set, Tuple
+
+import pytest
+
+LEAK_GRACE_SECONDS = 2.0
+_FD_DIR = "/proc/self/fd"
+
+
+def _open_fds() -> Set[int]:
+    if not os.path.isdir(_FD_DIR):
+        return set()
+    fds = set()
+    for name in os.listdir(_FD_DIR):
+        fd = int(name)
+        try:
+            target = os.readlink(os.path.join(_FD_DIR, name))
+        except OSError:
+            continue  # the descriptor used by listdir itself, already closed
+        # Sockets and pipes are what a client or server leaks; regular files opened by
+        # pytest, hypothesis or logging come and go with their own lifetimes.
+        if target.startswith(("socket:", "pipe:", "anon_inode:")):
+            fds.add(fd)
+    return fds
+
+
+def _leaks(
+    threads_before: Set[threading.Thread], fds_before: Set[int]
+) -> Tuple[List[threading.Thread], Set[int]]:
+    threads = [t for t in threading.enumerate() if t not in threads_before and t.is_alive()]
+    fds = _open_fds() - fds_before
+    return threads, fds
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_threads_or_fds(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a test that leaves a thread or socket it created alive after a 2 s grace."""
+    threads_before = set(threading.enumerate())
+    fds_before = _open_fds()
+    yield
+    if request.node.get_closest_marker("allow_leaks"):
+        return
+    deadline = time.monotonic() + LEAK_GRACE_SECONDS
+    while True:
+        gc.collect()
+        threads, fds = _leaks(threads_before, fds_before)
+        if not threads and not fds:
+            return
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(0.05)  # polling a leak check, not synchronising with the code under test
+    details = []
+    if threads:
+        details.append("threads: " + ", ".join(f"{t.name} (daemon={t.daemon})" for t in threads))
+    if fds:
+        details.append(
+            "descriptors: "
+            + ", ".join(f"{fd} -> {_describe_fd(fd)}" for fd in sorted(fds))
+        )
+    pytest.fail("test leaked " + "; ".join(details), pytrace=False)
+
+
+def _describe_fd(fd: int) -> str:
+    try:
+        return os.readlink(os.path.join(_FD_DIR, str(fd)))
+    except OSError:
+        return "?"
