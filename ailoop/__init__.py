@@ -2,8 +2,93 @@
 
 import logging
 
+from ailoop.exceptions import (
+    AiloopError,
+    AuthenticationError,
+    ClientClosedError,
+    ConnectionError,
+    DeliveryError,
+    NotFoundError,
+    ServerError,
+    TimeoutError,
+    ValidationError,
+)
+from ailoop.models import (
+    AuthorizationContent,
+    ChannelInfo,
+    ChannelStats,
+    DecisionContent,
+    DecisionOption,
+    DecisionRecommendation,
+    DependencyType,
+    HealthInfo,
+    Message,
+    NavigateContent,
+    NotificationContent,
+    NotificationPriority,
+    PendingItem,
+    QuestionContent,
+    ResponseContent,
+    ResponseType,
+    SenderType,
+    ServerStats,
+    Task,
+    TaskCreateContent,
+    TaskDependencies,
+    TaskDependencyAddContent,
+    TaskDependencyRemoveContent,
+    TaskGraph,
+    TaskState,
+    TaskUpdateContent,
+    UnknownContent,
+)
+
 __version__ = "0.1.0"
 
 logging.getLogger("ailoop").addHandler(logging.NullHandler())
 
-__all__ = ["__version__"]
+__all__ = [
+    "AiloopError",
+    "AuthenticationError",
+    "AuthorizationContent",
+    "ChannelInfo",
+    "ChannelStats",
+    "ClientClosedError",
+    "ConnectionError",
+    "DecisionContent",
+    "DecisionOption",
+    "DecisionRecommendation",
+    "DeliveryError",
+    "DependencyType",
+    "HealthInfo",
+    "Message",
+    "NavigateContent",
+    "NotFoundError",
+    "NotificationContent",
+    "NotificationPriority",
+    "PendingItem",
+    "QuestionContent",
+    "ResponseContent",
+    "ResponseType",
+    "SenderType",
+    "ServerError",
+    "ServerStats",
+    "Task",
+    "TaskCreateContent",
+    "TaskDependencies",
+    "TaskDependencyAddContent",
+    "TaskDependencyRemoveContent",
+    "TaskGraph",
+    "TaskState",
+    "TaskUpdateContent",
+    "TimeoutError",
+    "UnknownContent",
+    "ValidationError",
+    "__version__",
+]
+
+for _name in __all__:
+    _public = globals()[_name]
+    if isinstance(_public, type):
+        _public.__module__ = "ailoop"
+del _name, _public
