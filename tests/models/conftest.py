@@ -1,0 +1,14 @@
+"""Fixtures of the model tests."""
+
+from pathlib import Path
+
+import pytest
+
+from tests.models.support import VECTORS_DIR
+
+
+@pytest.fixture(scope="session")
+def vectors_dir() -> Path:
+    """The protocol vectors directory; CI clones the repo with ``shared/`` beside it."""
+    assert VECTORS_DIR.is_dir(), f"protocol vectors not found at {VECTORS_DIR}"
+    return VECTORS_DIR
