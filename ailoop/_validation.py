@@ -111,7 +111,7 @@ def _real_seconds(value: Any, name: str) -> float:
     try:
         seconds = float(value)
     except OverflowError:  # an integer or fraction beyond float range
-        seconds = sys.float_info.max if value > 0 else -sys.float_info.max
+        seconds = -sys.float_info.max if value < 0 else sys.float_info.max
     if math.isnan(seconds) or math.isinf(seconds):
         raise ValidationError(f"{name} must be a finite number of seconds, got {value!r}")
     if seconds < 0:
