@@ -1,0 +1,375 @@
+"""The network thread: one long-lived viewer connection and its reconnect loop.
+
+:class:`ViewerStream` runs one daemon thread (``ailoop-stream``) that
+
+1. opens the WebSocket (``SocketFactory``), lets its :class:`StreamHooks` prepare
+   (``before_hello``), sends the hello frame ``{"subscribe": "*"}`` (PROTOCOL.md §6.4) and
+   lets the hooks catch up (``after_hello``), then reports ``CONNECTED``;
+2. reads frames and hands every text frame to ``hooks.on_frame`` -- decoding beyond what
+   routing needs is the hooks' business (and happens on the dispatcher thread);
+3. pings every ``ping_interval`` seconds (the server never pings, §6.7) and declares the
+   link dead when nothing at all arrived for ``ping_interval + ping_timeout`` seconds;
+4. after a drop, reconnects after ``backoff.full_jitter(backoff.expo(...))`` delays --
+   ``reconnect_delay`` seconds base, doubling, capped at 30 s -- for up to
+   ``reconnect_attempts`` consecutive failed attempts, sleeping on an ``Event`` that
+   :meth:`ViewerStream.stop` sets. A connection that was established (hello sent,
+   catch-up done) starts a fresh count and a fresh delay sequence after it drops.
+
+The *first* connection of a stream is not retried: its failure is reported at once
+(``GAVE_UP``) so a caller waiting in :meth:`ViewerStream.wait_settled` gets the error
+instead of a long silent retry. A 401/403 answer to the handshake (or to the catch-up
+requests) is fatal, and so is any other 4xx answer (a wrong URL will not get better);
+network errors and 5xx answers are retried.
+
+:meth:`ViewerStream.stop` may be called from any thread: it sets the stop event, shuts
+the socket down (waking a blocked read or handshake at once) and joins the thread.
+A TCP connect or TLS handshake still in progress is the one thing it cannot cut short;
+the daemon thread then ends as soon as that connect returns.
+"""
+
+import contextlib
+import json
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Generator, Optional, Protocol, Tuple
+
+import backoff
+import websocket
+
+from ailoop._connection_state import ConnectionEvent, ConnectionState
+from ailoop.exceptions import AiloopError, AuthenticationError, ConnectionError
+
+__all__ = ["HELLO_FRAME", "SocketFactory", "StreamHooks", "StreamSettings", "ViewerStream"]
+
+logger = logging.getLogger("ailoop.stream")
+
+HELLO_FRAME = json.dumps({"subscribe": "*"})
+MAX_RECONNECT_DELAY = 30.0
+_MIN_READ_TIMEOUT = 0.001
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    """Timing of the stream; see the module docstring. ``ping_interval=None`` turns
+    client pings and the liveness check off.
+    """
+
+    reconnect_attempts: int = 5
+    reconnect_delay: float = 1.0
+    ping_interval: Optional[float] = 20.0
+    ping_timeout: float = 20.0
+    connect_timeout: float = 30.0
+
+
+class SocketFactory(Protocol):
+    """Creates and connects the viewer WebSocket (URL, headers, TLS and proxy settings)."""
+
+    def new_socket(self) -> websocket.WebSocket:
+        """A WebSocket object that is not connected yet."""
+
+    def connect(self, ws: websocket.WebSocket, timeout: float) -> None:
+        """Open ``ws`` (TCP, TLS, HTTP upgrade) within ``timeout`` seconds."""
+
+
+class StreamHooks(Protocol):
+    """What the stream calls on its thread; exceptions from ``before_hello`` and
+    ``after_hello`` fail the connection attempt, ``on_frame`` must not raise.
+    """
+
+    def before_hello(self) -> None:
+        """The socket is open; the hello frame is about to be sent."""
+
+    def after_hello(self) -> None:
+        """The hello frame is sent; catch up on what may have been missed."""
+
+    def on_frame(self, data: bytes) -> None:
+        """A text frame arrived (raw UTF-8 bytes, not validated)."""
+
+    def on_state(self, event: ConnectionEvent) -> None:
+        """The stream's state changed."""
+
+
+class _Fatal(Exception):
+    """A connection failure that retrying cannot fix; ``error`` is what to report."""
+
+    def __init__(self, error: AiloopError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class ViewerStream:
+    """The network thread and its viewer connection (see the module docstring)."""
+
+    def __init__(
+        self,
+        factory: SocketFactory,
+        hooks: StreamHooks,
+        settings: StreamSettings,
+        thread_name: str = "ailoop-stream",
+    ) -> None:
+        self._factory = factory
+        self._hooks = hooks
+        self._settings = settings
+        self._stop = threading.Event()
+        self._condition = threading.Condition(threading.Lock())
+        self._state: Optional[ConnectionState] = None
+        self._error: Optional[BaseException] = None
+        self._done = False
+        self._socket: Optional[websocket.WebSocket] = None
+        self._thread = threading.Thread(target=self._run, name=thread_name, daemon=True)
+
+    # -- control (any thread) -----------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the network thread (once)."""
+        self._thread.start()
+
+    @property
+    def state(self) -> Optional[ConnectionState]:
+        """The last state reported, None before the first attempt ends."""
+        return self._state
+
+    @property
+    def done(self) -> bool:
+        """True once stop was requested or the stream has given up (set before the
+        ``GAVE_UP`` event is reported).
+        """
+        return self._done or self._stop.is_set()
+
+    def is_stream_thread(self) -> bool:
+        """True when called on this stream's network thread."""
+        return threading.current_thread() is self._thread
+
+    def wait_settled(
+        self, timeout: Optional[float]
+    ) -> Tuple[Optional[ConnectionState], Optional[BaseException]]:
+        """Block until the stream is connected or has ended, or ``timeout`` passes;
+        return ``(state, error)`` at that moment (``error`` explains an end).
+        """
+        with self._condition:
+            self._condition.wait_for(
+                lambda: self._state is ConnectionState.CONNECTED or self._done, timeout
+            )
+            return self._state, self._error
+
+    def stop(self, timeout: float) -> bool:
+        """Stop the thread and join it for up to ``timeout`` seconds; idempotent, any
+        thread. True when the thread has ended (or was never started).
+        """
+        self._stop.set()
+        self._interrupt()
+        if not self._thread.is_alive() or self.is_stream_thread():
+            return not self._thread.is_alive()
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _interrupt(self) -> None:
+        with self._condition:
+            ws = self._socket
+        sock = ws.sock if ws is not None else None
+        if sock is None:
+            return
+        with contextlib.suppress(OSError):  # already closed: nothing left to wake
+            sock.shutdown(socket.SHUT_RDWR)
+
+    # -- the thread ---------------------------------------------------------------------
+
+    def _run(self) -> None:
+        try:
+            self._serve_until_done()
+        except Exception as exc:  # a bug: report it rather than die silently
+            logger.exception("realtime stream failed unexpectedly")
+            self._give_up(ConnectionError(f"internal error: {exc!r}"), 0, "internal error")
+        finally:
+            with self._condition:
+                self._done = True
+                self._condition.notify_all()
+
+    def _serve_until_done(self) -> None:
+        try:
+            ws = self._open()
+        except _Fatal as fatal:
+            self._give_up(fatal.error, 0, "the server refused the connection")
+            return
+        except AiloopError as first_error:
+            if not self._stop.is_set():
+                self._give_up(first_error, 0, "could not connect")
+            return
+        while True:
+            reason, error = self._read_until_dropped(ws)
+            self._close_socket(ws)
+            if self._stop.is_set():
+                self._emit_stopped()
+                return
+            logger.info("realtime stream disconnected: %s", reason)
+            self._emit(ConnectionEvent(ConnectionState.DISCONNECTED, reason=reason, error=error))
+            reconnected = self._reconnect()
+            if reconnected is None:
+                return
+            ws = reconnected
+
+    def _reconnect(self) -> Optional[websocket.WebSocket]:
+        settings = self._settings
+        delays = _jittered_delays(settings.reconnect_delay)
+        last_error: Optional[AiloopError] = None
+        for failures in range(settings.reconnect_attempts):
+            delay = next(delays)
+            logger.info("realtime stream reconnecting in %.2f s", delay)
+            self._emit(ConnectionEvent(ConnectionState.RECONNECTING, delay=delay, attempt=failures))
+            if self._stop.wait(delay):
+                break
+            try:
+                return self._open()
+            except _Fatal as fatal:
+                self._give_up(fatal.error, failures + 1, "the server refused the connection")
+                return None
+            except AiloopError as error:
+                last_error = error
+                logger.info("realtime reconnect attempt %d failed: %s", failures + 1, error)
+            if self._stop.is_set():
+                break
+        if self._stop.is_set():
+            self._emit_stopped()
+            return None
+        self._give_up(
+            last_error or ConnectionError("the realtime connection dropped; reconnecting is off"),
+            settings.reconnect_attempts,
+            f"{settings.reconnect_attempts} reconnect attempt(s) failed",
+        )
+        return None
+
+    def _give_up(self, error: AiloopError, attempts: int, reason: str) -> None:
+        logger.warning("realtime stream gave up: %s (%s)", reason, error)
+        with self._condition:
+            self._error = error
+            self._done = True
+        self._emit(
+            ConnectionEvent(ConnectionState.GAVE_UP, attempt=attempts, reason=reason, error=error)
+        )
+
+    def _emit_stopped(self) -> None:
+        logger.info("realtime stream stopped")
+        self._emit(ConnectionEvent(ConnectionState.DISCONNECTED, reason="stopped by the client"))
+
+    def _open(self) -> websocket.WebSocket:
+        """Connect, hello and catch up; raise ``_Fatal`` or an ``AiloopError``."""
+        ws = self._factory.new_socket()
+        with self._condition:
+            self._socket = ws
+        if self._stop.is_set():
+            raise ConnectionError("the realtime stream was stopped")
+        try:
+            self._factory.connect(ws, self._settings.connect_timeout)
+            self._hooks.before_hello()
+            ws.settimeout(self._settings.connect_timeout)
+            ws.send(HELLO_FRAME)
+            self._hooks.after_hello()
+        except BaseException as exc:
+            self._close_socket(ws)
+            raise _classify(exc) from exc
+        if self._stop.is_set():
+            self._close_socket(ws)
+            raise ConnectionError("the realtime stream was stopped")
+        logger.info("realtime stream connected")
+        self._emit(ConnectionEvent(ConnectionState.CONNECTED))
+        return ws
+
+    def _read_until_dropped(self, ws: websocket.WebSocket) -> Tuple[str, Optional[BaseException]]:
+        """Read frames until the link drops or stop is requested; return why."""
+        interval = self._settings.ping_interval
+        silence_limit = None if interval is None else interval + self._settings.ping_timeout
+        last_seen = time.monotonic()
+        next_ping = last_seen + interval if interval is not None else None
+        while not self._stop.is_set():
+            read_timeout: Optional[float] = None
+            if next_ping is not None and silence_limit is not None and interval is not None:
+                now = time.monotonic()
+                if now - last_seen > silence_limit:
+                    return f"no frame or pong for {silence_limit:g} s: the link is dead", None
+                try:
+                    if now >= next_ping:
+                        ws.ping()
+                        next_ping = now + interval
+                except (websocket.WebSocketException, OSError) as exc:
+                    return f"sending a ping failed: {exc}", exc
+                wake_at = min(next_ping, last_seen + silence_limit)
+                read_timeout = max(wake_at - now, _MIN_READ_TIMEOUT)
+            try:
+                ws.settimeout(read_timeout)
+                opcode, frame = ws.recv_data_frame(True)
+            except websocket.WebSocketTimeoutException:
+                continue
+            except (websocket.WebSocketException, OSError, ValueError) as exc:
+                return f"connection lost: {exc or type(exc).__name__}", exc
+            last_seen = time.monotonic()
+            if opcode == websocket.ABNF.OPCODE_TEXT:
+                self._deliver(frame.data)
+            elif opcode == websocket.ABNF.OPCODE_CLOSE:
+                return "the server closed the connection", None
+        return "stopped by the client", None
+
+    def _deliver(self, data: Any) -> None:
+        try:
+            self._hooks.on_frame(data)
+        except Exception:
+            logger.exception("failed to route a frame; the stream goes on")
+
+    def _close_socket(self, ws: websocket.WebSocket) -> None:
+        with self._condition:
+            if self._socket is ws:
+                self._socket = None
+        try:
+            ws.shutdown()  # type: ignore[no-untyped-call]
+        except Exception:
+            logger.debug("closing the viewer socket failed", exc_info=True)
+
+    def _emit(self, event: ConnectionEvent) -> None:
+        with self._condition:
+            self._state = event.state
+            self._condition.notify_all()
+        try:
+            self._hooks.on_state(event)
+        except Exception:
+            logger.exception("failed to report a connection state change")
+
+
+def _jittered_delays(base: float) -> Generator[float, None, None]:
+    """Full-jitter exponential delays: uniform in [0, base * 2**n], capped at 30 s."""
+    raw = backoff.expo(factor=base, max_value=MAX_RECONNECT_DELAY)
+    next(raw)  # backoff's generators are primed with one send(None)
+    for value in raw:
+        yield backoff.full_jitter(value)
+
+
+def _classify(exc: BaseException) -> Exception:
+    """Turn a failure of a connection attempt into ``_Fatal`` or an ``AiloopError``."""
+    if isinstance(exc, websocket.WebSocketBadStatusException):
+        status = exc.status_code
+        if status in (401, 403):
+            return _Fatal(
+                AuthenticationError(
+                    "the server refused the WebSocket handshake: the token is missing or wrong",
+                    status_code=status,
+                    method="GET",
+                )
+            )
+        if 400 <= status < 500:
+            return _Fatal(
+                ConnectionError(
+                    "the server refused the WebSocket handshake", status_code=status, method="GET"
+                )
+            )
+        return ConnectionError("the WebSocket handshake failed", status_code=status, method="GET")
+    if isinstance(exc, AuthenticationError):
+        return _Fatal(exc)
+    if isinstance(exc, AiloopError):
+        return exc
+    if isinstance(exc, (websocket.WebSocketException, OSError, ValueError)):
+        return ConnectionError(f"the realtime connection failed: {exc or type(exc).__name__}")
+    if isinstance(exc, Exception):
+        logger.error("unexpected error while connecting", exc_info=exc)
+        return ConnectionError(f"the realtime connection failed: {type(exc).__name__}: {exc}")
+    raise exc

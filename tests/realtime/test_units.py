@@ -1,0 +1,248 @@
+"""De-duplication memory, waiter registry, sightings and the dispatcher, without a server."""
+
+import logging
+import queue
+import threading
+from typing import Any, Dict, List
+
+import pytest
+
+from ailoop._connection_state import ConnectionEvent, ConnectionState
+from ailoop._dedup import SeenMessages
+from ailoop._dispatch import Dispatcher
+from ailoop._waiters import Sightings, WaiterRegistry
+from ailoop.exceptions import ClientClosedError
+
+WAIT = 10.0  # generous bound for "happens promptly" on a loaded machine
+
+
+def frame(number: int) -> Dict[str, Any]:
+    return {"id": f"id-{number}", "channel": "c"}
+
+
+# -- SeenMessages ---------------------------------------------------------------------
+
+
+def test_seen_messages_reports_first_sightings_only() -> None:
+    seen = SeenMessages()
+    assert seen.add("a", "1")
+    assert not seen.add("a", "1")
+    assert seen.add("b", "1")
+    assert ("a", "1") in seen and ("b", "2") not in seen
+
+
+def test_seen_messages_memory_is_bounded_per_channel_and_in_channels() -> None:
+    seen = SeenMessages(per_channel=3, max_channels=2)
+    for number in range(10):
+        seen.add("a", str(number))
+    assert seen.size() == (1, 3)
+    assert ("a", "9") in seen and ("a", "6") not in seen
+    assert seen.add("a", "6")  # forgotten, so new again
+    seen.add("b", "x")
+    seen.add("c", "y")
+    assert seen.size()[0] == 2
+    assert ("a", "9") not in seen  # least recently active channel evicted
+
+
+def test_seen_messages_rejects_zero_capacity() -> None:
+    with pytest.raises(ValueError):
+        SeenMessages(per_channel=0)
+
+
+# -- WaiterRegistry -------------------------------------------------------------------
+
+
+def test_waiter_gets_frames_offered_before_and_after_registration() -> None:
+    registry = WaiterRegistry()
+    registry.offer("p", frame(1))
+    waiter = registry.register("p", "c")
+    registry.offer("p", frame(2))
+    registry.offer("other", frame(3))
+    assert waiter.take(0) == [frame(1), frame(2)]
+    assert waiter.take(0) == []
+    registry.unregister(waiter)
+    registry.unregister(waiter)
+    assert registry.waiting() == []
+
+
+def test_recent_cache_is_bounded() -> None:
+    registry = WaiterRegistry(recent_prompts=2, recent_per_prompt=2)
+    for number in range(5):
+        registry.offer("p", frame(number))
+    registry.offer("q", frame(10))
+    registry.offer("r", frame(11))
+    assert registry.register("p", None).take(0) == []
+    assert registry.register("r", None).take(0) == [frame(11)]
+    registry = WaiterRegistry(recent_prompts=2, recent_per_prompt=2)
+    for number in range(5):
+        registry.offer("p", frame(number))
+    assert registry.register("p", None).take(0) == [frame(3), frame(4)]
+
+
+def test_many_threads_wait_for_the_same_prompt() -> None:
+    registry = WaiterRegistry()
+    results: queue.Queue[List[Dict[str, Any]]] = queue.Queue()
+    registered = threading.Barrier(5)
+
+    def wait() -> None:
+        waiter = registry.register("p", "c")
+        registered.wait(WAIT)
+        results.put(waiter.take(WAIT))
+
+    threads = [threading.Thread(target=wait) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    registered.wait(WAIT)
+    registry.offer("p", frame(1))
+    for thread in threads:
+        thread.join(WAIT)
+    assert [results.get_nowait() for _ in threads] == [[frame(1)]] * 4
+
+
+def test_close_wakes_waiters_and_refuses_new_ones() -> None:
+    registry = WaiterRegistry()
+    waiter = registry.register("p", "c")
+    errors: queue.Queue[BaseException] = queue.Queue()
+
+    def wait() -> None:
+        try:
+            waiter.take(None)
+        except ClientClosedError as exc:
+            errors.put(exc)
+
+    thread = threading.Thread(target=wait)
+    thread.start()
+    registry.close(ClientClosedError("closed"))
+    thread.join(WAIT)
+    assert isinstance(errors.get_nowait(), ClientClosedError)
+    with pytest.raises(ClientClosedError):
+        registry.register("q", None)
+
+
+def test_frames_are_returned_before_an_error() -> None:
+    registry = WaiterRegistry()
+    waiter = registry.register("p", "c")
+    registry.offer("p", frame(1))
+    registry.fail("p", RuntimeError("boom"))
+    assert waiter.take(0) == [frame(1)]
+    with pytest.raises(RuntimeError):
+        waiter.take(0)
+
+
+def test_wake_returns_without_frames() -> None:
+    registry = WaiterRegistry()
+    waiter = registry.register("p", "c")
+    registry.wake_all()
+    assert waiter.take(None) == []
+    assert registry.channels() == {"c"}
+
+
+# -- Sightings ------------------------------------------------------------------------
+
+
+def test_sightings() -> None:
+    sightings = Sightings()
+    event = sightings.expect("a")
+    sightings.notice("b")
+    assert not event.is_set()
+    sightings.notice("a")
+    assert event.is_set()
+    pending = sightings.expect("c")
+    sightings.forget("c")
+    sightings.notice("c")
+    assert not pending.is_set()
+    waiting = sightings.expect("d")
+    sightings.close()
+    assert waiting.is_set()
+    assert sightings.expect("e").is_set()
+
+
+# -- Dispatcher -----------------------------------------------------------------------
+
+
+def test_dispatcher_calls_handlers_in_order_and_survives_errors(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    errors: queue.Queue[Any] = queue.Queue()
+    seen: queue.Queue[Any] = queue.Queue()
+    dispatcher = Dispatcher(lambda f: f["id"], on_handler_error=lambda e, p: errors.put((e, p)))
+
+    def bad(message: Any) -> None:
+        raise ValueError(f"bad {message}")
+
+    dispatcher.add_message_handler(bad)
+    dispatcher.add_message_handler(seen.put)
+    target: queue.Queue[Any] = queue.Queue()
+    dispatcher.add_queue(target)
+    with caplog.at_level(logging.ERROR, logger="ailoop.dispatch"):
+        for number in range(3):
+            dispatcher.submit_message(frame(number))
+        assert [seen.get(timeout=WAIT) for _ in range(3)] == ["id-0", "id-1", "id-2"]
+        assert [target.get(timeout=WAIT) for _ in range(3)] == ["id-0", "id-1", "id-2"]
+    error, payload = errors.get(timeout=WAIT)
+    assert isinstance(error, ValueError) and payload == "id-0"
+    assert "raised; dispatch goes on" in caplog.text
+    assert dispatcher.stop(WAIT)
+
+
+def test_dispatcher_drops_the_oldest_message_on_overflow(caplog: pytest.LogCaptureFixture) -> None:
+    release = threading.Event()
+    entered = threading.Event()
+    delivered: List[Any] = []
+
+    def slow(message: Any) -> None:
+        entered.set()
+        release.wait(WAIT)
+        delivered.append(message)
+
+    dispatcher = Dispatcher(lambda f: f["id"], max_pending=3)
+    dispatcher.add_message_handler(slow)
+    dispatcher.submit_message(frame(0))
+    assert entered.wait(WAIT)
+    events: queue.Queue[ConnectionEvent] = queue.Queue()
+    dispatcher.add_connection_handler(events.put)
+    dispatcher.submit_event(ConnectionEvent(ConnectionState.CONNECTED))
+    with caplog.at_level(logging.WARNING, logger="ailoop.dispatch"):
+        for number in range(1, 7):
+            dispatcher.submit_message(frame(number))
+    assert dispatcher.dropped_messages == 3
+    assert "dropped the oldest undelivered message" in caplog.text
+    done = threading.Event()
+    dispatcher.add_message_handler(lambda message: message == "id-6" and done.set())
+    release.set()
+    assert done.wait(WAIT)
+    assert delivered == ["id-0", "id-4", "id-5", "id-6"]
+    assert events.get(timeout=WAIT).state is ConnectionState.CONNECTED
+    assert dispatcher.stop(WAIT)
+
+
+def test_bounded_user_queue_loses_its_oldest_item() -> None:
+    dispatcher = Dispatcher(lambda f: f["id"])
+    target: queue.Queue[Any] = queue.Queue(maxsize=2)
+    dispatcher.add_queue(target)
+    done = threading.Event()
+    dispatcher.add_message_handler(lambda message: message == "id-3" and done.set())
+    for number in range(4):
+        dispatcher.submit_message(frame(number))
+    assert done.wait(WAIT)
+    assert dispatcher.stop(WAIT)
+    assert [target.get_nowait(), target.get_nowait()] == ["id-2", "id-3"]
+    assert dispatcher.dropped_messages == 2
+
+
+def test_dispatcher_stop_from_a_handler_and_undecodable_frames() -> None:
+    stopped = threading.Event()
+    dispatcher = Dispatcher(lambda f: f["id"])
+
+    def stop_here(message: Any) -> None:
+        assert dispatcher.is_dispatcher_thread()
+        assert not dispatcher.stop(0.1)  # cannot join itself
+        stopped.set()
+
+    dispatcher.add_message_handler(stop_here)
+    dispatcher.submit_message({"no id": True})  # decode fails: skipped
+    dispatcher.submit_message(frame(1))
+    assert stopped.wait(WAIT)
+    assert dispatcher.stop(WAIT)
+    assert not dispatcher.is_dispatcher_thread()
+    dispatcher.submit_message(frame(2))  # ignored once stopped
