@@ -1,0 +1,84 @@
+"""Child-process side of :mod:`bench.server`: an ``AiloopTestServer`` driven by JSON lines.
+
+Started as ``python -m bench.server_process '<json server options>'``. Writes one JSON line
+per reply on the original standard output (everything else printed goes to stderr).
+Commands (``{"op": ...}``): ``respond``, ``wait_pending``, ``inject``, ``drop``, ``stop``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any, Callable, Dict, TextIO
+
+from ailoop.testing import AiloopTestServer
+from bench.frames import traffic
+
+Reply = Dict[str, Any]
+
+
+class _Commands:
+    """The operations the benchmark process may ask for."""
+
+    def __init__(self, server: AiloopTestServer) -> None:
+        self.server = server
+
+    def respond(self, message_id: str, answer: Any = None, response_type: str = "text") -> Reply:
+        """Answer a prompt as the web UI does; ``t0`` is taken right before answering."""
+        started = time.perf_counter()
+        self.server.respond(message_id, answer=answer, response_type=response_type)
+        return {"t0": started}
+
+    def wait_pending(self, message_id: str, timeout: float = 10.0) -> Reply:
+        """Wait until prompt ``message_id`` is registered with the human loop."""
+        self.server.wait_for_pending(timeout, message_id=message_id)
+        return {"message_id": message_id}
+
+    def inject(self, count: int, channels: Any) -> Reply:
+        """Send ``count`` fresh Message frames to every open socket; time spent sending."""
+        frames = traffic(count, list(channels))
+        started = time.perf_counter()
+        for frame in frames:
+            self.server.inject_frame(frame)
+        return {"t0": started, "seconds": time.perf_counter() - started}
+
+    def drop(self) -> Reply:
+        """Drop every WebSocket connection."""
+        self.server.drop_connections()
+        return {"t0": time.perf_counter()}
+
+
+def _serve(commands: _Commands, inbox: TextIO, outbox: TextIO) -> None:
+    handlers: Dict[str, Callable[..., Reply]] = {
+        "respond": commands.respond,
+        "wait_pending": commands.wait_pending,
+        "inject": commands.inject,
+        "drop": commands.drop,
+    }
+    for line in inbox:
+        request = json.loads(line)
+        op = request.pop("op")
+        if op == "stop":
+            return
+        try:
+            reply = handlers[op](**request)
+        except Exception as error:  # reported to the benchmark process, which raises
+            reply = {"error": f"{op}: {type(error).__name__}: {error}"}
+        outbox.write(json.dumps(reply) + "\n")
+        outbox.flush()
+
+
+def main() -> None:
+    """Start the server, announce its URLs, then serve commands until ``stop``."""
+    options = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
+    outbox = sys.stdout
+    sys.stdout = sys.stderr
+    with AiloopTestServer(**options) as server:
+        outbox.write(json.dumps({"url": server.url, "ws_url": server.ws_url}) + "\n")
+        outbox.flush()
+        _serve(_Commands(server), sys.stdin, outbox)
+
+
+if __name__ == "__main__":
+    main()
