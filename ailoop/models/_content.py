@@ -497,8 +497,8 @@ class UnknownContent(WireModel):
         return cls(raw=dict(obj))
 
     def to_wire(self) -> JsonObject:
-        """A copy of ``raw``."""
-        return dict(self.raw)
+        """A copy of ``raw`` with ``type`` moved first."""
+        return {"type": self.raw.get("type"), **self.raw}
 
 
 MessageContent = Union[
