@@ -34,7 +34,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Generator, Optional, Protocol, Tuple
+from typing import Any, Dict, Generator, Optional, Protocol, Tuple
 
 import backoff
 import websocket
@@ -42,7 +42,14 @@ import websocket
 from ailoop._connection_state import ConnectionEvent, ConnectionState
 from ailoop.exceptions import AiloopError, AuthenticationError, ConnectionError
 
-__all__ = ["HELLO_FRAME", "SocketFactory", "StreamHooks", "StreamSettings", "ViewerStream"]
+__all__ = [
+    "HELLO_FRAME",
+    "OptionsSocketFactory",
+    "SocketFactory",
+    "StreamHooks",
+    "StreamSettings",
+    "ViewerStream",
+]
 
 logger = logging.getLogger("ailoop.stream")
 
@@ -72,6 +79,28 @@ class SocketFactory(Protocol):
 
     def connect(self, ws: websocket.WebSocket, timeout: float) -> None:
         """Open ``ws`` (TCP, TLS, HTTP upgrade) within ``timeout`` seconds."""
+
+
+class OptionsSocketFactory:
+    """A :class:`SocketFactory` from ``websocket.create_connection`` keyword options
+    (``header``, ``sslopt``, ``skip_utf8_validation``, proxy settings, ...).
+    """
+
+    _CONSTRUCTOR_OPTIONS = ("sockopt", "sslopt", "skip_utf8_validation", "enable_multithread")
+
+    def __init__(self, url: str, options: Dict[str, Any]) -> None:
+        self.url = url
+        self._constructor = {k: v for k, v in options.items() if k in self._CONSTRUCTOR_OPTIONS}
+        self._connect = {k: v for k, v in options.items() if k not in self._CONSTRUCTOR_OPTIONS}
+
+    def new_socket(self) -> websocket.WebSocket:
+        """An unconnected WebSocket carrying the TLS and UTF-8 options."""
+        return websocket.WebSocket(**self._constructor)
+
+    def connect(self, ws: websocket.WebSocket, timeout: float) -> None:
+        """Open ``ws`` to :attr:`url` with the headers and proxy options."""
+        ws.settimeout(timeout)
+        ws.connect(self.url, timeout=timeout, **self._connect)  # type: ignore[no-untyped-call]
 
 
 class StreamHooks(Protocol):
