@@ -35,7 +35,8 @@ class WireEnum(str, Enum):
         if isinstance(value, cls):
             return value
         if isinstance(value, str):
-            member = _lookup(cls).get(value.lower())
+            table = _lookup(cls)
+            member = table.get(value) or table.get(value.lower())
             if member is not None:
                 return member
             shown = repr(value[:64])
@@ -49,10 +50,11 @@ _LOOKUPS: Dict[type, Dict[str, Any]] = {}
 
 
 def _lookup(cls: Type[E]) -> Dict[str, E]:
-    """Lower-cased wire value -> member, built once per enum."""
+    """Wire value, and wire value in lower case -> member, built once per enum."""
     table = _LOOKUPS.get(cls)
     if table is None:
         table = {member.value.lower(): member for member in cls}
+        table.update((member.value, member) for member in cls)
         _LOOKUPS[cls] = table
     return table
 
