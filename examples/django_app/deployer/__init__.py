@@ -1,0 +1,1 @@
+"""A Django app that asks a person before deploying (ailoop-py recipe)."""

@@ -1,0 +1,1 @@
+"""The Django project that hosts the ``deployer`` app (ailoop-py recipe)."""

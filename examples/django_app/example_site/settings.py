@@ -1,0 +1,24 @@
+"""Settings of the example project; the ailoop client reads the ``AILOOP_*`` ones."""
+
+import os
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-only-not-secret")
+DEBUG = os.environ.get("DJANGO_DEBUG") == "1"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+
+INSTALLED_APPS = ["deployer"]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+]
+ROOT_URLCONF = "example_site.urls"
+WSGI_APPLICATION = "example_site.wsgi.application"
+DATABASES: dict = {}
+USE_TZ = True
+
+# ailoop: None falls back to the $AILOOP_SERVER_URL / $AILOOP_TOKEN environment variables.
+AILOOP_SERVER_URL = os.environ.get("AILOOP_SERVER_URL")
+AILOOP_TOKEN = os.environ.get("AILOOP_TOKEN")
+AILOOP_CHANNEL = "deployments"
+AILOOP_AUTHORIZATION_TIMEOUT = 300
