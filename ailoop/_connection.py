@@ -2,7 +2,9 @@
 
 Everything that ``requests`` would otherwise look up in the environment on every call
 (``trust_env``: proxies, CA bundle variables) is resolved once here, so that REST calls
-stay cheap and the WebSocket connections use exactly the same settings.
+stay cheap and WebSocket connections use the same CA bundle and the same proxy. When the
+environment named no proxy for the server, websocket-client still consults the same
+variables (``http_proxy``/``https_proxy``, ``no_proxy``) at each connection.
 """
 
 import logging
@@ -67,11 +69,7 @@ class ConnectionSettings:
             "skip_utf8_validation": True,
         }
         proxy = self._websocket_proxy()
-        if proxy is None:
-            # websocket-client reads proxy variables itself; "*" turns that off so that
-            # REST and WebSocket follow the one decision made in build().
-            options["http_no_proxy"] = ["*"]
-        else:
+        if proxy is not None:
             proxy_type, host, port, auth = proxy
             options.update(
                 http_proxy_host=host,

@@ -118,17 +118,17 @@ class EraDetector:
             return Compatibility(health, server_version, None, False)
         if version < FIRST_SINGLE_PORT:
             return Compatibility(health, server_version, None, False)
+        supported = version[0] <= 1
         if skip_era or self._forced is not None:
-            return Compatibility(health, server_version, self._era or self._forced, True)
+            return Compatibility(health, server_version, self._era or self._forced, supported)
         if version[0] == 0:
-            return Compatibility(health, server_version, Era.V0, True)
-        if version[0] > 1:
+            return Compatibility(health, server_version, Era.V0, supported)
+        if not supported:
             logger.warning(
                 "server version %s is newer than this client knows; assuming the v1 protocol",
                 raw_version,
             )
-        era = self._era_from_pending_route()
-        return Compatibility(health, server_version, era, version[0] == 1)
+        return Compatibility(health, server_version, self._era_from_pending_route(), supported)
 
     def _health(self) -> Dict[str, Any]:
         try:
