@@ -264,15 +264,16 @@ def _is_none(value: Any) -> bool:
     return value is None
 
 
-def _optional(encode: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return lambda value: None if value is None else encode(value)
+def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``convert`` that passes None through (dataclasses-json < 0.5.9 decodes None too)."""
+    return lambda value: None if value is None else convert(value)
 
 
 def uuid_config(name: str, *, omit_none: bool = False) -> Dict[str, Any]:
     """dataclasses-json mapping of a UUID field (lower-case hyphenated text)."""
     return config(
         encoder=_optional(str),
-        decoder=lambda value: parse_uuid(value, name),
+        decoder=_optional(lambda value: parse_uuid(value, name)),
         exclude=_is_none if omit_none else None,
     )
 
@@ -290,7 +291,8 @@ def timestamp_config(
 ) -> Dict[str, Any]:
     """dataclasses-json mapping of a timestamp field (RFC 3339 text, not epoch floats)."""
     return config(
-        encoder=_optional(formatter), decoder=lambda value: parse_timestamp(value, name)
+        encoder=_optional(formatter),
+        decoder=_optional(lambda value: parse_timestamp(value, name)),
     )
 
 
@@ -298,7 +300,7 @@ def enum_config(enum: Type[WireEnum], name: str) -> Dict[str, Any]:
     """dataclasses-json mapping of an enum field (its wire value, any case on input)."""
     return config(
         encoder=_optional(lambda member: str(member.value)),
-        decoder=lambda value: enum.parse(value, name),
+        decoder=_optional(lambda value: enum.parse(value, name)),
     )
 
 
