@@ -87,6 +87,9 @@ __all__ = [
     "__version__",
 ]
 
+# Public classes present themselves as ``ailoop.X`` in reprs, docs and pickles. Pickle and
+# dataclasses-json still work: every class is reachable as ``ailoop.<name>``, and the models
+# hold no string annotations that would need their defining module to resolve.
 for _name in __all__:
     _public = globals()[_name]
     if isinstance(_public, type):
