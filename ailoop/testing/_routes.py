@@ -58,7 +58,6 @@ BODY_LIMIT_BYTES = 2 * 1024 * 1024
 DEFAULT_HISTORY_LIMIT = 100
 _JSON = "application/json"
 _TEXT = "text/plain; charset=utf-8"
-_VARY_KEY = "ailoop.testing.vary"
 
 
 def json_response(status: int, payload: Any = None, *, text: Optional[str] = None) -> web.Response:
@@ -75,6 +74,10 @@ def text_response(status: int, text: str) -> web.Response:
 def empty_response(status: int) -> web.Response:
     """A response with no body and no content type."""
     return web.Response(status=status)
+
+
+class BareResponse(web.Response):
+    """A response produced outside the CORS layer (fault rules, outside the base path)."""
 
 
 class Rejection(Exception):
@@ -194,8 +197,8 @@ class HttpApi:
         return routes
 
     async def on_prepare(self, request: web.BaseRequest, response: web.StreamResponse) -> None:
-        """aiohttp ``on_response_prepare`` hook: the CORS layer's ``vary`` header."""
-        if request.get(_VARY_KEY):
+        """aiohttp ``on_response_prepare`` hook: the CORS layer's ``vary`` header (v1 only)."""
+        if not self._legacy and not isinstance(response, BareResponse):
             response.headers["vary"] = VARY
 
     async def dispatch(self, request: web.BaseRequest) -> web.StreamResponse:
@@ -211,7 +214,7 @@ class HttpApi:
             if faulted is not None:
                 return faulted
         if inner is None:
-            return empty_response(404)
+            return BareResponse(status=404)
         if self._legacy:
             return await self._dispatch_legacy(request, inner)
         return await self._dispatch_current(request, inner)
@@ -224,10 +227,10 @@ class HttpApi:
                 await asyncio.wait_for(self._closing.wait(), rule.delay)
         if rule.reset or self._closing.is_set():
             _reset(request)
-            return empty_response(500)
+            return BareResponse(status=500)
         if rule.status is None:
             return None
-        response = web.Response(status=rule.status, body=rule.body.encode("utf-8"))
+        response = BareResponse(status=rule.status, body=rule.body.encode("utf-8"))
         if rule.content_type:
             response.headers["Content-Type"] = rule.content_type
         return response
@@ -243,7 +246,6 @@ class HttpApi:
         return token is not None and token in self._tokens
 
     async def _dispatch_current(self, request: web.BaseRequest, path: str) -> web.StreamResponse:
-        request[_VARY_KEY] = True
         if request.method == "OPTIONS":
             return empty_response(200)
         if not self._authorized(request):
