@@ -26,6 +26,7 @@ Verify = Union[bool, str]
 """``True`` (verify with the default CA bundle), ``False`` (no verification) or a CA path."""
 
 _CA_BUNDLE_VARIABLES = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+_MATCHES_NO_HOST = "no-proxy-exceptions.invalid"
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,10 @@ class ConnectionSettings:
                 http_proxy_port=port,
                 http_proxy_auth=auth,
                 proxy_type=proxy_type,
+                # NO_PROXY was already applied in build(); a list that matches no host
+                # keeps websocket-client from deciding again with its own defaults
+                # (releases before 1.9 never proxy localhost and 127.0.0.1).
+                http_no_proxy=[_MATCHES_NO_HOST],
             )
         return options
 
