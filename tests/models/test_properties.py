@@ -10,7 +10,7 @@ from typing import Any, List, Type
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ailoop import Message, ValidationError
+from ailoop import Message, UnknownContent, ValidationError
 from ailoop._timestamps import format_rfc3339, format_timestamp, parse_timestamp
 from ailoop._validation import (
     validate_channel,
@@ -153,3 +153,15 @@ def test_channels_validate_or_raise(name: str) -> None:
 def test_choices_validate_or_raise(choices: Any) -> None:
     with contextlib.suppress(ValidationError):
         assert validate_choices(choices) == choices
+
+
+@SETTINGS
+@given(messages)
+def test_content_to_dict_is_the_wire_form_without_type(message: Message) -> None:
+    content = message.content
+    wire = content.to_wire()
+    if isinstance(content, UnknownContent):
+        assert content.to_dict() == {"raw": content.raw}
+    else:
+        assert content.to_dict() == {key: value for key, value in wire.items() if key != "type"}
+        assert type(content).from_dict(content.to_dict()) == content
