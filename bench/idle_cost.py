@@ -13,7 +13,7 @@ import threading
 import time
 from typing import Any, Callable, List, Tuple
 
-from ailoop import AiloopClient
+from ailoop.client import AiloopClient
 from bench.delivery import wait_connected
 from bench.harness import BenchResult, Row, verdict
 from bench.raw_ws import open_viewer

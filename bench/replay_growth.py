@@ -25,7 +25,8 @@ from typing import Any, List, Tuple
 
 import requests
 
-from ailoop import AiloopClient, AiloopError
+from ailoop import AiloopError
+from ailoop.client import AiloopClient
 from bench.delivery import CountingHandler, wait_connected
 from bench.frames import message_frame, traffic
 from bench.harness import BenchResult, Row, Series, alternate, paired_ratio
@@ -81,7 +82,7 @@ def _sdk_reconnect(server: StandInProcess, client: AiloopClient, handler: Counti
     connected = threading.Event()
 
     def on_state(event: Any) -> None:
-        if getattr(event, "state", None) is not None and event.state.name == "CONNECTED":
+        if getattr(event, "state", event) == "connected":  # a str enum
             connected.set()
 
     client.add_connection_handler(on_state)

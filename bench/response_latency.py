@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from typing import Dict, List
 
-from ailoop import AiloopClient
+from ailoop.client import AiloopClient
 from bench.delivery import wait_connected
 from bench.harness import BenchResult, Row, Series, alternate, percentile, verdict
 from bench.raw_ws import open_viewer, recv_json, send_prompt

@@ -14,7 +14,7 @@ import httpx
 import requests
 
 import ailoop
-from ailoop import AiloopClient
+from ailoop.client import AiloopClient
 from bench.harness import BenchResult, Row, Series, alternate, paired_ratio, rate, verdict
 from bench.server import StandInProcess
 

@@ -36,12 +36,21 @@ class _Commands:
         return {"message_id": message_id}
 
     def inject(self, count: int, channels: Any) -> Reply:
-        """Send ``count`` fresh Message frames to every open socket; time spent sending."""
+        """Push ``count`` fresh Message frames to every open socket as fast as it can send.
+
+        The frames are queued while sending is paused (``pause_pongs``) and released at
+        once (``resume_pongs``), so the rate is that of the server's socket writer, not of
+        one cross-thread call per frame; ``t0`` is taken right before the release.
+        """
         frames = traffic(count, list(channels))
-        started = time.perf_counter()
-        for frame in frames:
-            self.server.inject_frame(frame)
-        return {"t0": started, "seconds": time.perf_counter() - started}
+        self.server.pause_pongs()
+        try:
+            for frame in frames:
+                self.server.inject_frame(frame)
+        finally:
+            started = time.perf_counter()
+            self.server.resume_pongs()
+        return {"t0": started}
 
     def drop(self) -> Reply:
         """Drop every WebSocket connection."""
