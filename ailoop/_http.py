@@ -2,7 +2,8 @@
 
 ``requests.Session`` is not guaranteed to be thread-safe, so every thread that uses a
 client gets its own Session (kept in a ``threading.local``); all of them are closed by
-:meth:`HttpTransport.close`. Sessions run with ``trust_env=False``: the environment
+:meth:`HttpTransport.close`, and the Session of a thread that ended is closed as soon as
+another thread opens its own. Sessions run with ``trust_env=False``: the environment
 (proxies, CA bundle) was resolved once in :class:`~ailoop._connection.ConnectionSettings`.
 
 Every failure becomes an :mod:`ailoop.exceptions` error carrying the status, the server's
@@ -17,7 +18,6 @@ import logging
 import re
 import threading
 import time
-import weakref
 from dataclasses import dataclass
 from typing import Any, Dict, Iterator, Mapping, Optional, Type
 from uuid import UUID
@@ -89,7 +89,7 @@ class HttpTransport:
         self._settings = settings
         self._closed = closed
         self._local = threading.local()
-        self._sessions: weakref.WeakSet[requests.Session] = weakref.WeakSet()
+        self._sessions: Dict[threading.Thread, requests.Session] = {}
         self._lock = threading.Lock()
 
     @property
@@ -171,7 +171,7 @@ class HttpTransport:
     def close(self) -> None:
         """Close every thread's Session; later calls raise :class:`ClientClosedError`."""
         with self._lock:
-            sessions = list(self._sessions)
+            sessions = list(self._sessions.values())
             self._sessions.clear()
         for session in sessions:
             session.close()
@@ -232,12 +232,16 @@ class HttpTransport:
             return session
         with self._lock:
             self._check_open()
+            for thread, stale in list(self._sessions.items()):
+                if not thread.is_alive():  # its thread ended: free its connections now
+                    stale.close()
+                    del self._sessions[thread]
             session = requests.Session()
             session.trust_env = False
             session.headers.update(self._settings.headers)
             session.verify = self._settings.verify
             session.proxies.update(self._settings.proxies)
-            self._sessions.add(session)
+            self._sessions[threading.current_thread()] = session
         self._local.session = session
         return session
 

@@ -70,3 +70,15 @@ def test_close_from_many_threads_at_once(v1_server):
         thread.join(10)
     assert not errors
     assert client.closed
+
+
+def test_sessions_of_finished_threads_are_closed(v1_server, v1_client):
+    def call() -> None:
+        v1_client.get_stats()
+
+    for number in range(3):
+        worker = threading.Thread(target=call, name=f"short-lived-{number}", daemon=True)
+        worker.start()
+        worker.join(10)
+    v1_client.get_stats()
+    assert list(v1_client._http._sessions) == [threading.current_thread()]
