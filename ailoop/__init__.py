@@ -2,6 +2,7 @@
 
 import logging
 
+from ailoop.client import AiloopClient
 from ailoop.exceptions import (
     AiloopError,
     AuthenticationError,
@@ -48,6 +49,7 @@ __version__ = "0.1.0"
 logging.getLogger("ailoop").addHandler(logging.NullHandler())
 
 __all__ = [
+    "AiloopClient",
     "AiloopError",
     "AuthenticationError",
     "AuthorizationContent",
