@@ -28,6 +28,7 @@ from ailoop._connection import ConnectionSettings, Verify
 from ailoop._era import Era, EraDetector
 from ailoop._http import HttpTransport
 from ailoop._prompts import (
+    PromptAttempt,
     PromptPlan,
     ask_plan,
     authorization_plan,
@@ -353,33 +354,41 @@ class AiloopClient:
     def _send_prompt(self, plan: PromptPlan) -> Message:
         """Deliver a prompt on a WebSocket agent connection; return the echoed Message.
 
-        Every prompt method ends here. The attempts of ``plan`` are tried in order until
-        one is echoed; an echo that proves the server's era settles it.
+        Every prompt method ends here, in the calling thread.
         """
-        failure: Optional[DeliveryError] = None
-        for attempt in plan.attempts:
-            message = attempt.message
+        self._check_open()
+        return self._deliver(plan)
+
+    def _deliver(self, plan: PromptPlan) -> Message:
+        """Try the attempts of ``plan`` in order until one is echoed.
+
+        An echo that proves the server's era settles it; when the last attempt is not
+        echoed either, its :class:`~ailoop.DeliveryError` carries the plan's hint.
+        """
+        for attempt in plan.attempts[:-1]:
             try:
-                echo = self._agent.deliver(message.to_wire(), message.id, self._echo_timeout)
-            except DeliveryError as exc:
-                failure = exc
-                if len(plan.attempts) > 1:
-                    logger.info(
-                        "%s prompt %s was not echoed; trying the next form",
-                        message.content_type,
-                        message.id,
-                    )
-                continue
-            if attempt.proves is not None:
-                self._era.settle(attempt.proves)
-            return self._decode(Message, echo, None, None)
-        if failure is None:
-            raise DeliveryError("no prompt to send")
-        if plan.no_echo_hint:
+                return self._deliver_attempt(attempt)
+            except DeliveryError:
+                logger.info(
+                    "%s prompt %s was not echoed; trying the next form",
+                    attempt.message.content_type,
+                    attempt.message.id,
+                )
+        try:
+            return self._deliver_attempt(plan.attempts[-1])
+        except DeliveryError as exc:
+            if not plan.no_echo_hint:
+                raise
             raise DeliveryError(
-                f"{failure.message}; {plan.no_echo_hint}", message_id=failure.message_id
-            ) from failure
-        raise failure
+                f"{exc.message}; {plan.no_echo_hint}", message_id=exc.message_id
+            ) from exc
+
+    def _deliver_attempt(self, attempt: PromptAttempt) -> Message:
+        message = attempt.message
+        echo = self._agent.deliver(message.to_wire(), message.id, self._echo_timeout)
+        if attempt.proves is not None:
+            self._era.settle(attempt.proves)
+        return self._decode(Message, echo, None, None)
 
     # -- messages over HTTP ----------------------------------------------------------
 
