@@ -55,6 +55,23 @@ class PendingPrompt(NamedTuple):
     message: Message
 
 
+class _Registered(NamedTuple):
+    """What the loop thread publishes; the model is built on the reader's thread."""
+
+    message_id: str
+    kind: str
+    channel: str
+    position: int
+    label: str
+    text: str
+
+    def public(self) -> PendingPrompt:
+        message = Message.from_wire(json.loads(self.text))
+        return PendingPrompt(
+            self.message_id, self.kind, self.channel, self.position, self.label, message
+        )
+
+
 class ConnectionCounts(NamedTuple):
     """Open WebSocket connections: all of them, agent connections and viewers."""
 
@@ -151,7 +168,7 @@ class AiloopTestServer:
         self._worker: Optional[HumanWorker] = None
 
         self._watch = threading.Condition()
-        self._pending: List[PendingPrompt] = []
+        self._pending: List[_Registered] = []
         self._connections = ConnectionCounts(0, 0, 0)
         self._opened_urls: List[str] = []
 
@@ -383,13 +400,13 @@ class AiloopTestServer:
 
     def _publish_pending(self, entries: List[PromptEntry]) -> None:
         snapshot = [
-            PendingPrompt(
+            _Registered(
                 entry.message.id,
                 entry.kind,
                 entry.channel,
                 position,
                 entry.label,
-                Message.from_wire(json.loads(entry.message.text)),
+                entry.message.text,
             )
             for position, entry in enumerate(entries, start=1)
         ]
@@ -431,7 +448,8 @@ class AiloopTestServer:
     def pending(self) -> List[PendingPrompt]:
         """Prompts registered right now (what ``GET /api/v1/pending`` lists: 0 or 1 normally)."""
         with self._watch:
-            return list(self._pending)
+            registered = list(self._pending)
+        return [prompt.public() for prompt in registered]
 
     def wait_for_pending(
         self, timeout: float = 5.0, *, message_id: Optional[Any] = None
@@ -446,7 +464,7 @@ class AiloopTestServer:
             while True:
                 for prompt in self._pending:
                     if wanted is None or prompt.message_id == wanted:
-                        return prompt
+                        return prompt.public()
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise TimeoutError(f"no prompt was registered within {timeout} s")
