@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator, List, Optional
 
 import pytest
 
-from ailoop.client import AiloopClient
+from ailoop import AiloopClient
 from ailoop.testing import AiloopTestServer
 
 FD_DIR = "/proc/self/fd"

@@ -18,8 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ailoop
-from ailoop import DecisionOption, ValidationError
-from ailoop.client import AiloopClient
+from ailoop import AiloopClient, DecisionOption, ValidationError
 from ailoop.testing import AiloopTestServer
 
 pytestmark = pytest.mark.reliability

@@ -15,8 +15,7 @@ import pytest
 import requests
 
 import ailoop
-from ailoop import AiloopError
-from ailoop.client import AiloopClient
+from ailoop import AiloopClient, AiloopError
 from ailoop.testing import AiloopTestServer
 from tests.reliability.conftest import SLACK
 

@@ -13,7 +13,7 @@ import pytest
 import trustme
 
 import ailoop
-from ailoop.client import AiloopClient
+from ailoop import AiloopClient
 from ailoop.testing import AiloopTestServer
 
 pytestmark = pytest.mark.reliability
