@@ -5,16 +5,26 @@ import threading
 from typing import List, Mapping, NamedTuple, Optional, Sequence
 
 
+_SECRET_HEADERS = ("authorization", "x-api-key")
+
+
 class RecordedRequest(NamedTuple):
     """One HTTP request as received (WebSocket handshakes included).
 
     ``path`` is the raw request target (path and query string as sent); ``headers`` is a
-    case-insensitive read-only mapping.
+    case-insensitive read-only mapping (its repr hides credentials).
     """
 
     method: str
     path: str
     headers: Mapping[str, str]
+
+    def __repr__(self) -> str:
+        shown = {
+            name: "<redacted>" if name.lower() in _SECRET_HEADERS else value
+            for name, value in self.headers.items()
+        }
+        return f"RecordedRequest(method={self.method!r}, path={self.path!r}, headers={shown!r})"
 
 
 class RecordedFrame(NamedTuple):

@@ -91,12 +91,12 @@ class WebSocketEndpoint:
         while True:
             text = await connection.outbox.get()
             await self._sending.wait()
+            self._log.add_frame("out", text)
             try:
                 await socket.send_str(text)
             except Exception as exc:  # the peer is gone: stop writing, like the real server
                 logger.debug("WebSocket write failed: %s", exc)
                 return
-            self._log.add_frame("out", text)
 
     def count(self) -> int:
         """Number of open sockets."""

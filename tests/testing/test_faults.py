@@ -143,6 +143,16 @@ def test_requests_log_records_method_raw_path_and_headers(
     assert tuple(recorded) == (recorded.method, recorded.path, recorded.headers)
 
 
+@pytest.mark.ailoop_server(tokens=["s3cret"])
+def test_recorded_requests_hide_credentials_in_their_repr(
+    server: AiloopTestServer, http: Http
+) -> None:
+    http.get("/api/v1/health", headers={"Authorization": "Bearer s3cret", "X-Api-Key": "s3cret"})
+    recorded = server.requests[-1]
+    assert recorded.headers["Authorization"] == "Bearer s3cret"
+    assert "s3cret" not in repr(recorded)
+
+
 def test_frames_log_records_both_directions(
     server: AiloopTestServer, connect: Callable[..., Ws]
 ) -> None:
