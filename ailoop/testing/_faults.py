@@ -4,7 +4,6 @@ import fnmatch
 import threading
 from typing import List, Mapping, NamedTuple, Optional, Sequence
 
-
 _SECRET_HEADERS = ("authorization", "x-api-key")
 
 
