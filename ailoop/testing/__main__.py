@@ -16,7 +16,7 @@ import signal
 import sys
 import threading
 from types import FrameType
-from typing import List, Optional, Sequence, TextIO
+from typing import TYPE_CHECKING, List, Optional, Sequence, TextIO
 
 from ailoop.models import (
     AuthorizationContent,
@@ -27,7 +27,9 @@ from ailoop.models import (
 )
 
 from ._registry import ESCAPE
-from ._server import AiloopTestServer
+
+if TYPE_CHECKING:
+    from ._server import AiloopTestServer
 
 _RULE = "━" * 40
 _POLL_SECONDS = 0.25
@@ -155,6 +157,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the server until SIGINT or SIGTERM; returns the exit status."""
     args = build_parser().parse_args(argv)
+    try:
+        from ._server import AiloopTestServer  # noqa: PLC0415 - needs the testing extra
+    except ImportError as exc:
+        print(
+            f"the stand-in server needs: pip install 'ailoop-py[testing]' ({exc})", file=sys.stderr
+        )
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     person: Optional[TerminalPerson] = None
     if args.approve_all:
