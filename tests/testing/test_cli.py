@@ -190,6 +190,20 @@ def test_terminal_person_gives_up_once_answered_elsewhere() -> None:
     assert "(no longer pending)" in screen.getvalue()
 
 
+def test_a_clear_message_without_the_testing_extra() -> None:
+    script = (
+        "import sys\n"
+        "sys.modules['aiohttp'] = None\n"
+        "from ailoop.testing.__main__ import main\n"
+        "sys.exit(main(['--port', '0']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 2
+    assert "pip install 'ailoop-py[testing]'" in result.stderr
+
+
 def test_approve_all_and_prompt_text_without_a_server() -> None:
     from ailoop.models import Message
 
