@@ -24,6 +24,9 @@ def create_app(config: Optional[Mapping[str, Any]] = None) -> Flask:
         AILOOP_CHANNEL="deployments",
         # Server-side prompt timeout: the server denies the deployment after this long.
         AILOOP_AUTHORIZATION_TIMEOUT=300,
+        # Client-side deadline of the request: the prompt's timeout plus room for the
+        # prompts queued before it (the server shows one prompt at a time).
+        AILOOP_WAIT_TIMEOUT=360,
     )
     if config is not None:
         app.config.from_mapping(config)

@@ -28,12 +28,17 @@ def deploy() -> ResponseReturnValue:
     version = str(_json_body().get("version", "")).strip()
     if not version:
         return jsonify(error="'version' is required"), 400
+    client = ailoop_ext.client
     try:
-        answer = ailoop_ext.client.authorize(
+        prompt = client.authorize(
             f"Deploy {version} to production",
             context={"version": version, "requested_from": request.remote_addr},
             timeout=current_app.config["AILOOP_AUTHORIZATION_TIMEOUT"],
-            wait=True,
+        )
+        # Our own deadline: a request must not outlive the worker's patience, even if the
+        # server's answer were lost on the way.
+        answer = client.wait_for_response(
+            prompt.id, timeout=current_app.config["AILOOP_WAIT_TIMEOUT"]
         )
     except ailoop.TimeoutError:
         return _status("no answer in time", version, 504)

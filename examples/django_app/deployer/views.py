@@ -31,13 +31,16 @@ def deploy(request: HttpRequest) -> JsonResponse:
     version = str(_json_body(request).get("version", "")).strip()
     if not version:
         return JsonResponse({"error": "'version' is required"}, status=400)
+    client = get_client()
     try:
-        answer = get_client().authorize(
+        prompt = client.authorize(
             f"Deploy {version} to production",
             context={"version": version, "requested_from": request.META.get("REMOTE_ADDR")},
             timeout=settings.AILOOP_AUTHORIZATION_TIMEOUT,
-            wait=True,
         )
+        # Our own deadline: a request must not outlive the worker's patience, even if the
+        # server's answer were lost on the way.
+        answer = client.wait_for_response(prompt.id, timeout=settings.AILOOP_WAIT_TIMEOUT)
     except ailoop.TimeoutError:
         return JsonResponse({"status": "no answer in time", "version": version}, status=504)
     except ailoop.AiloopError as exc:

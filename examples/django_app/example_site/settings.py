@@ -21,4 +21,5 @@ USE_TZ = True
 AILOOP_SERVER_URL = os.environ.get("AILOOP_SERVER_URL")
 AILOOP_TOKEN = os.environ.get("AILOOP_TOKEN")
 AILOOP_CHANNEL = "deployments"
-AILOOP_AUTHORIZATION_TIMEOUT = 300
+AILOOP_AUTHORIZATION_TIMEOUT = 300  # the server denies an unanswered deployment after 5 min
+AILOOP_WAIT_TIMEOUT = 360  # a request gives up after 6 min (room for queued prompts)
