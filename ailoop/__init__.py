@@ -2,6 +2,7 @@
 
 import logging
 
+from ailoop._connection_state import ConnectionEvent, ConnectionState
 from ailoop.client import AiloopClient
 from ailoop.exceptions import (
     AiloopError,
@@ -57,6 +58,8 @@ __all__ = [
     "ChannelStats",
     "ClientClosedError",
     "ConnectionError",
+    "ConnectionEvent",
+    "ConnectionState",
     "DecisionContent",
     "DecisionOption",
     "DecisionRecommendation",

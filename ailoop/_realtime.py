@@ -37,6 +37,7 @@ from ailoop._outcomes import evaluate_response
 from ailoop._stream import SocketFactory, StreamSettings, ViewerStream
 from ailoop._waiters import ResponseWaiter, Sightings, WaiterRegistry
 from ailoop.exceptions import (
+    AiloopError,
     AuthenticationError,
     ClientClosedError,
     ConnectionError,
@@ -252,13 +253,14 @@ class RealtimeEngine:
         """True once :meth:`close` was called."""
         return self._closed
 
-    def forked_copy(self) -> "RealtimeEngine":
+    def forked_copy(self, history: HistoryAccess) -> "RealtimeEngine":
         """A fresh engine for a forked child: same settings, subscriptions, handlers and
-        queues; no thread, socket or lock inherited from the parent.
+        queues, REST through ``history``; no thread, socket or lock of the parent. The
+        dispatcher thread starts when the first message or event arrives.
         """
         copy = RealtimeEngine(
             factory=self._factory,
-            history=self._history,
+            history=history,
             decode=self._decode,
             settings=self._settings,
             channel="",
@@ -287,9 +289,9 @@ class RealtimeEngine:
         if not (fresh or require_connected):
             return
         state, error = stream.wait_settled(timeout)
-        self._check_open()
         if state is ConnectionState.CONNECTED:
             return
+        self._check_open()
         if error is not None:
             raise error
         raise ConnectionError("the realtime stream is not connected (stopped, or still retrying)")
@@ -336,9 +338,9 @@ class RealtimeEngine:
         if use_stream and not self._stream_live():
             try:
                 self._ensure_stream(require_connected=False, timeout=self._settings.connect_timeout)
-            except AuthenticationError:
+            except (AuthenticationError, ClientClosedError):
                 raise
-            except ConnectionError as exc:
+            except AiloopError as exc:
                 logger.info("waiting for %s by polling: %s", prompt_id, exc)
         prompt = self._prompt_for(prompt_id)
         waiter = self._waiters.register(prompt_id, prompt.channel)
@@ -415,21 +417,30 @@ class RealtimeEngine:
 
     def _poll(self, waiter: ResponseWaiter) -> None:
         """Look at the prompt's channel history: hand its responses to ``waiter``; raise
-        ``DeliveryError`` when the prompt is gone (the server restarted).
+        ``DeliveryError`` when the prompt is gone (the server restarted) and
+        ``ConnectionError`` when HTTP does not answer either (a read timeout included:
+        the caller's own deadline is the only ``TimeoutError`` a wait raises).
         """
-        channel = waiter.channel
+        try:
+            self._read_history(waiter)
+        except TimeoutError as exc:
+            raise ConnectionError(
+                f"the server does not answer over HTTP: {exc.message}",
+                method=exc.method,
+                path=exc.path,
+            ) from exc
+
+    def _read_history(self, waiter: ResponseWaiter) -> None:
+        prompt_id = waiter.prompt_id
         found_prompt = False
-        if channel:
-            for frame in self._history.channel_history(channel, HISTORY_LIMIT):
-                frame_id = _lower(frame.get("id"))
-                if frame_id == waiter.prompt_id:
+        if waiter.channel:
+            for frame in self._history.channel_history(waiter.channel, HISTORY_LIMIT):
+                if _lower(frame.get("id")) == prompt_id:
                     found_prompt = True
-                elif _lower(frame.get("correlation_id")) == waiter.prompt_id and _is_response(
-                    frame
-                ):
+                elif _lower(frame.get("correlation_id")) == prompt_id and _is_response(frame):
                     waiter.push(frame)
-        if not found_prompt and self._history.find_message(waiter.prompt_id) is None:
-            raise _lost_prompt(waiter.prompt_id)
+        if not found_prompt and self._history.find_message(prompt_id) is None:
+            raise _lost_prompt(prompt_id)
 
     # -- network thread hooks -----------------------------------------------------------
 

@@ -31,16 +31,19 @@ import contextlib
 import json
 import logging
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Dict, Generator, Optional, Protocol, Tuple
+from urllib.parse import urlsplit
 
 import backoff
 import websocket
 
+from ailoop._agent import _handshake_error as handshake_error
 from ailoop._connection_state import ConnectionEvent, ConnectionState
-from ailoop.exceptions import AiloopError, AuthenticationError, ConnectionError
+from ailoop.exceptions import AiloopError, AuthenticationError, ConnectionError, TimeoutError
 
 __all__ = [
     "HELLO_FRAME",
@@ -83,13 +86,16 @@ class SocketFactory(Protocol):
 
 class OptionsSocketFactory:
     """A :class:`SocketFactory` from ``websocket.create_connection`` keyword options
-    (``header``, ``sslopt``, ``skip_utf8_validation``, proxy settings, ...).
+    (``header``, ``sslopt``, ``skip_utf8_validation``, proxy settings, ...). A failed
+    connect raises the same :mod:`ailoop.exceptions` errors as a prompt's agent
+    connection (handshake status, TLS, proxy, timeout), naming ``GET {path}``.
     """
 
     _CONSTRUCTOR_OPTIONS = ("sockopt", "sslopt", "skip_utf8_validation", "enable_multithread")
 
     def __init__(self, url: str, options: Dict[str, Any]) -> None:
         self.url = url
+        self._path = urlsplit(url).path or "/"
         self._constructor = {k: v for k, v in options.items() if k in self._CONSTRUCTOR_OPTIONS}
         self._connect = {k: v for k, v in options.items() if k not in self._CONSTRUCTOR_OPTIONS}
 
@@ -100,7 +106,35 @@ class OptionsSocketFactory:
     def connect(self, ws: websocket.WebSocket, timeout: float) -> None:
         """Open ``ws`` to :attr:`url` with the headers and proxy options."""
         ws.settimeout(timeout)
-        ws.connect(self.url, timeout=timeout, **self._connect)  # type: ignore[no-untyped-call]
+        try:
+            ws.connect(self.url, timeout=timeout, **self._connect)  # type: ignore[no-untyped-call]
+        except websocket.WebSocketBadStatusException as exc:
+            error = handshake_error(exc, self._path)
+            if 400 <= exc.status_code < 500:  # a wrong token or URL: retrying cannot help
+                raise _Fatal(error) from exc
+            raise error from exc
+        except (websocket.WebSocketTimeoutException, socket.timeout) as exc:
+            raise TimeoutError(
+                f"the WebSocket handshake timed out after {timeout:g} s",
+                method="GET",
+                path=self._path,
+            ) from exc
+        except ssl.SSLError as exc:
+            raise ConnectionError(
+                f"TLS failed on the WebSocket: {exc.reason or exc}. For a private CA pass "
+                "verify='/path/to/ca.pem'",
+                method="GET",
+                path=self._path,
+            ) from exc
+        except websocket.WebSocketProxyException as exc:
+            raise ConnectionError(
+                f"the proxy failed: {exc}", method="GET", path=self._path
+            ) from exc
+        except (websocket.WebSocketException, OSError) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+            raise ConnectionError(
+                f"cannot open the WebSocket: {reason}", method="GET", path=self._path
+            ) from exc
 
 
 class StreamHooks(Protocol):
@@ -374,24 +408,13 @@ def _jittered_delays(base: float) -> Generator[float, None, None]:
 
 
 def _classify(exc: BaseException) -> Exception:
-    """Turn a failure of a connection attempt into ``_Fatal`` or an ``AiloopError``."""
-    if isinstance(exc, websocket.WebSocketBadStatusException):
-        status = exc.status_code
-        if status in (401, 403):
-            return _Fatal(
-                AuthenticationError(
-                    "the server refused the WebSocket handshake: the token is missing or wrong",
-                    status_code=status,
-                    method="GET",
-                )
-            )
-        if 400 <= status < 500:
-            return _Fatal(
-                ConnectionError(
-                    "the server refused the WebSocket handshake", status_code=status, method="GET"
-                )
-            )
-        return ConnectionError("the WebSocket handshake failed", status_code=status, method="GET")
+    """Turn a failure of a connection attempt into ``_Fatal`` or an ``AiloopError``.
+
+    Credentials refused anywhere (handshake or catch-up requests) and any 4xx answer to
+    the handshake (already ``_Fatal``) are fatal; everything else is worth another attempt.
+    """
+    if isinstance(exc, _Fatal):
+        return exc
     if isinstance(exc, AuthenticationError):
         return _Fatal(exc)
     if isinstance(exc, AiloopError):

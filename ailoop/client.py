@@ -8,23 +8,37 @@ Threads and blocking, in short (each method's docstring says it again):
   a WebSocket handshake (``timeout``) plus the echo (``echo_timeout``).
 * One client may be shared by any number of threads: each thread gets its own HTTP
   session, each prompt its own short-lived WebSocket connection.
-* ``close()`` may be called from any thread, any number of times; afterwards every
-  method raises :class:`~ailoop.ClientClosedError`, and prompts still waiting for their
-  echo are cut short with that error.
+* The realtime stream runs on two background threads, started lazily (never at import
+  or construction): the network thread ``ailoop-stream`` owns one long-lived viewer
+  connection (started by :meth:`AiloopClient.connect_websocket`, a prompt or a wait),
+  and the dispatcher thread ``ailoop-dispatch`` runs message and connection handlers
+  (started with the first handler or queue). User code never runs on the network
+  thread, so a slow handler never delays the socket, its pings or a waiting caller.
+* ``close()`` may be called from any thread, a handler included, any number of times; it
+  stops and joins the background threads within 2 seconds and wakes every waiting
+  caller with :class:`~ailoop.ClientClosedError`; afterwards every method raises that
+  error, and prompts still waiting for their echo are cut short with it.
+* A forked child (gunicorn ``--preload``, ``multiprocessing`` with ``fork``) notices the
+  fork and starts its own threads, sockets and HTTP sessions lazily; nothing of the
+  parent's is used or closed. With Django's autoreloader, create the client lazily (in
+  the process that serves) rather than at import time of a settings module.
 """
 
 import json
 import logging
 import math
 import os
+import queue
 import threading
 from types import TracebackType
-from typing import Any, Dict, List, Mapping, Optional, Type, TypeVar, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Type, TypeVar, Union
 from uuid import UUID
 
 import ailoop
+from ailoop import _fork
 from ailoop._agent import AgentConnector
 from ailoop._connection import ConnectionSettings, Verify
+from ailoop._connection_state import ConnectionEvent, ConnectionState
 from ailoop._era import Era, EraDetector
 from ailoop._http import HttpTransport
 from ailoop._prompts import (
@@ -36,6 +50,9 @@ from ailoop._prompts import (
     navigate_plan,
     notification_message,
 )
+from ailoop._realtime import ALL_CHANNELS, RealtimeEngine
+from ailoop._rest_history import RestHistory
+from ailoop._stream import OptionsSocketFactory, StreamSettings
 from ailoop._urls import parse_server_url, quote_segment
 from ailoop._validation import (
     validate_channel,
@@ -81,6 +98,9 @@ _PROTOCOLS = {"auto": None, "v0": Era.V0, "v1": Era.V1}
 
 M = TypeVar("M", bound=WireModel)
 IdLike = Union[str, UUID]
+MessageHandler = Callable[[Message], Any]
+ConnectionHandler = Callable[[ConnectionEvent], Any]
+HandlerErrorHook = Callable[[Exception, Any], Any]
 
 
 class AiloopClient:
@@ -102,6 +122,20 @@ class AiloopClient:
     WebSocket alike. ``echo_timeout`` is how long a prompt waits for the server's echo,
     its delivery receipt.
 
+    Realtime options: ``realtime=False`` is the pure-HTTP mode for places without
+    WebSockets: prompts are then posted over HTTP (``POST /api/v1/messages``), which the
+    server stores and shows in its web UI but never puts in front of its terminal or
+    Telegram human, never times out and never answers canonically -- only a web-UI human
+    sees them -- and waits poll the channel history. ``ping_interval`` (seconds, None = no
+    pings) and ``ping_timeout``: the stream pings the server and treats a link silent for
+    ``ping_interval + ping_timeout`` seconds as dead and reconnects. ``reconnect_attempts``
+    and ``reconnect_delay`` set the reconnect backoff (exponential from
+    ``reconnect_delay``, full jitter, capped at 30 s). ``max_pending_messages`` bounds the
+    messages waiting for handlers (the oldest is dropped on overflow, see
+    :attr:`dropped_messages`). ``on_handler_error(error, payload)`` is called on the
+    dispatcher thread when a handler raises (the error is logged with its traceback
+    anyway).
+
     Construction validates the arguments (:class:`~ailoop.ValidationError`), does no I/O
     and starts no thread. Use the client as a context manager, or call :meth:`close`.
     """
@@ -118,6 +152,11 @@ class AiloopClient:
         protocol: str = "auto",
         verify: Verify = True,
         echo_timeout: float = 5.0,
+        realtime: bool = True,
+        ping_interval: Optional[float] = 20.0,
+        ping_timeout: float = 20.0,
+        max_pending_messages: int = 10_000,
+        on_handler_error: Optional[HandlerErrorHook] = None,
     ) -> None:
         if server_url is None:
             server_url = os.environ.get(SERVER_URL_VARIABLE) or DEFAULT_SERVER_URL
@@ -149,11 +188,38 @@ class AiloopClient:
                 "TLS certificate verification is disabled for %s (verify=False)",
                 server.base_url,
             )
+        if not isinstance(realtime, bool):
+            raise ValidationError(f"realtime must be True or False, got {realtime!r}")
+        if on_handler_error is not None and not callable(on_handler_error):
+            raise ValidationError("on_handler_error must be a callable or None")
+        self._realtime_enabled = realtime
+        stream_settings = StreamSettings(
+            reconnect_attempts=self._reconnect_attempts,
+            reconnect_delay=self._reconnect_delay,
+            ping_interval=None
+            if ping_interval is None
+            else _positive_seconds(ping_interval, "ping_interval"),
+            ping_timeout=_seconds(ping_timeout, "ping_timeout"),
+            connect_timeout=self._timeout,
+        )
+        pending_limit = _count(max_pending_messages, "max_pending_messages")
+        if pending_limit < 1:
+            raise ValidationError("max_pending_messages must be at least 1")
         self._closed = threading.Event()
         self._close_lock = threading.Lock()
         self._http = HttpTransport(self._settings, self._closed)
         self._agent = AgentConnector(self._settings, self._closed)
         self._era = EraDetector(self._http, _PROTOCOLS[protocol])
+        self._realtime = RealtimeEngine(
+            factory=OptionsSocketFactory(server.ws_url, self._settings.websocket_options()),
+            history=RestHistory(self._http),
+            decode=Message.from_wire,
+            settings=stream_settings,
+            channel=self._channel,
+            max_pending_messages=pending_limit,
+            on_handler_error=on_handler_error,
+        )
+        _fork.track(self)
 
     # -- configuration ---------------------------------------------------------------
 
@@ -198,6 +264,11 @@ class AiloopClient:
         return self._protocol
 
     @property
+    def realtime(self) -> bool:
+        """The ``realtime`` argument: False means prompts over HTTP and polling waits."""
+        return self._realtime_enabled
+
+    @property
     def closed(self) -> bool:
         """True once :meth:`close` was called."""
         return self._closed.is_set()
@@ -209,20 +280,28 @@ class AiloopClient:
     # -- lifecycle -------------------------------------------------------------------
 
     def close(self) -> None:
-        """Release the client's connections; idempotent, callable from any thread.
+        """Release the client's threads and connections.
 
-        Closes every thread's HTTP session and cuts prompts still waiting for their echo
-        (their callers get :class:`~ailoop.ClientClosedError`). A REST call already in
-        flight finishes (bounded by ``timeout``). Afterwards every method raises
-        :class:`~ailoop.ClientClosedError`.
+        Idempotent and callable from any thread -- a message or connection handler
+        included -- and from several threads at once. Wakes every thread blocked in
+        :meth:`wait_for_response` (or a ``wait=True`` prompt) with
+        :class:`~ailoop.ClientClosedError`, cuts prompts still waiting for their echo
+        (same error), stops the network and dispatcher threads and joins them: every
+        caller returns within about 2 seconds (a handler that calls ``close()`` returns
+        at once; its dispatcher thread ends when the handler returns). Messages still
+        queued for handlers are discarded. Closes every thread's HTTP session; a REST
+        call already in flight finishes (bounded by ``timeout``). Afterwards every
+        method raises :class:`~ailoop.ClientClosedError`.
         """
         with self._close_lock:
-            if self._closed.is_set():
-                return
+            first = not self._closed.is_set()
             self._closed.set()
-        self._agent.abort_all()
-        self._http.close()
-        logger.debug("client for %s closed", self.server_url)
+        if first:
+            self._agent.abort_all()
+            self._http.close()
+        self._realtime.close()
+        if first:
+            logger.debug("client for %s closed", self.server_url)
 
     def __enter__(self) -> "AiloopClient":
         """Return the client itself; the ``with`` block ends with :meth:`close`."""
@@ -246,6 +325,8 @@ class AiloopClient:
         channel: Optional[str] = None,
         timeout: Optional[float] = 60,
         choices: Optional[List[str]] = None,
+        *,
+        wait: bool = False,
     ) -> Message:
         """Ask a human a question and return the sent prompt as the server echoed it.
 
@@ -256,11 +337,22 @@ class AiloopClient:
         both id and label, so the resolved answer is the chosen text. Without choices
         the question is free text, which only v0 servers offer (v1:
         :class:`~ailoop.ValidationError`).
+        With ``wait=True`` the call then blocks until the prompt's *final* response
+        arrives and returns that response instead (see :meth:`wait_for_response` for
+        what is final); it waits without a client-side deadline, until the answer or
+        :meth:`close` -- for a bounded wait send with ``wait=False`` and call
+        ``wait_for_response(message.id, timeout=...)``. ``wait=True`` raises
+        ``RuntimeError`` in a message or connection handler (it would block the thread
+        that delivers the answer).
+        The final answer to a question with choices is the chosen choice's text, whatever
+        the era and however the human typed it (label, number).
 
         Runs in the calling thread. Blocks for era detection on first use (REST, at most
-        ``timeout`` per call), the WebSocket handshake (client ``timeout``) and the echo
-        (``echo_timeout``). Raises :class:`~ailoop.DeliveryError` when no echo comes, and
-        :class:`~ailoop.ClientClosedError` when the client is or gets closed.
+        ``timeout`` per call), for the realtime stream to be connected (started if
+        needed; at most ``timeout``), the WebSocket handshake (client ``timeout``), the
+        echo (``echo_timeout``) and the stream's sighting of the prompt (at most
+        ``echo_timeout`` more). Raises :class:`~ailoop.DeliveryError` when no echo comes,
+        and :class:`~ailoop.ClientClosedError` when the client is or gets closed.
         """
         self._check_open()
         text = validate_text(question, "question")
@@ -268,7 +360,7 @@ class AiloopClient:
         seconds = validate_prompt_timeout(timeout)
         checked_choices = None if choices is None else validate_choices(choices)
         plan = ask_plan(self._era.era(), target, text, seconds, checked_choices)
-        return self._send_prompt(plan)
+        return self._send_prompt(plan, wait=_flag(wait, "wait"))
 
     def ask_decision(  # noqa: PLR0917 - the positional order is the original SDK's
         self,
@@ -279,6 +371,8 @@ class AiloopClient:
         timeout: Optional[float] = None,
         context_markdown: Optional[str] = None,
         recommendation: Union[str, DecisionRecommendation, None] = None,
+        *,
+        wait: bool = False,
     ) -> Message:
         """Ask a human to pick one of ``options`` and return the sent decision as echoed.
 
@@ -287,9 +381,20 @@ class AiloopClient:
         option id or a :class:`~ailoop.DecisionRecommendation` naming one. ``timeout`` is
         the server-side ``timeout_seconds`` (rounded up; 0 or None = the server's
         default). Decisions exist on v1 servers only (v0: :class:`~ailoop.ValidationError`).
+        With ``wait=True`` the call then blocks until the prompt's *final* response
+        arrives and returns that response instead (see :meth:`wait_for_response` for
+        what is final); it waits without a client-side deadline, until the answer or
+        :meth:`close` -- for a bounded wait send with ``wait=False`` and call
+        ``wait_for_response(message.id, timeout=...)``. ``wait=True`` raises
+        ``RuntimeError`` in a message or connection handler (it would block the thread
+        that delivers the answer).
+        The final answer carries the chosen option's id in ``content.answer`` and
+        ``metadata = {"option_id", "label", "index"}``.
 
-        Runs in the calling thread. Blocks for era detection on first use (REST), the
-        WebSocket handshake (client ``timeout``) and the echo (``echo_timeout``). Raises
+        Runs in the calling thread. Blocks for era detection on first use (REST), for the
+        realtime stream to be connected (at most ``timeout``), the WebSocket handshake
+        (client ``timeout``), the echo (``echo_timeout``) and the stream's sighting of
+        the prompt (at most ``echo_timeout`` more). Raises
         :class:`~ailoop.DeliveryError` when no echo comes, and
         :class:`~ailoop.ClientClosedError` when the client is or gets closed.
         """
@@ -311,7 +416,7 @@ class AiloopClient:
             context_markdown=context_markdown,
             recommendation=checked_recommendation,
         )
-        return self._send_prompt(plan)
+        return self._send_prompt(plan, wait=_flag(wait, "wait"))
 
     def authorize(
         self,
@@ -319,15 +424,28 @@ class AiloopClient:
         channel: Optional[str] = None,
         timeout: Optional[float] = 300,
         context: Any = None,
+        *,
+        wait: bool = False,
     ) -> Message:
         """Ask a human to approve ``action`` and return the sent prompt as echoed.
 
         ``context`` is any JSON value shown with the request. ``timeout`` is the
         server-side ``timeout_seconds`` (rounded up; 0 or None = the server's default); a
         server-side timeout is answered ``authorization_denied``.
+        With ``wait=True`` the call then blocks until the prompt's *final* response
+        arrives and returns that response instead (see :meth:`wait_for_response` for
+        what is final); it waits without a client-side deadline, until the answer or
+        :meth:`close` -- for a bounded wait send with ``wait=False`` and call
+        ``wait_for_response(message.id, timeout=...)``. ``wait=True`` raises
+        ``RuntimeError`` in a message or connection handler (it would block the thread
+        that delivers the answer).
+        The final ``content.response_type`` is ``"authorization_approved"`` or
+        ``"authorization_denied"`` (a server-side timeout arrives as denied).
 
-        Runs in the calling thread. Blocks for the WebSocket handshake (client
-        ``timeout``) and the echo (``echo_timeout``); needs no era detection. Raises
+        Runs in the calling thread. Blocks for the realtime stream to be connected (at
+        most ``timeout``), the WebSocket handshake (client ``timeout``), the echo
+        (``echo_timeout``) and the stream's sighting of the prompt (at most
+        ``echo_timeout`` more); needs no era detection. Raises
         :class:`~ailoop.DeliveryError` when no echo comes, and
         :class:`~ailoop.ClientClosedError` when the client is or gets closed.
         """
@@ -336,46 +454,66 @@ class AiloopClient:
         target = self._target_channel(channel)
         seconds = validate_prompt_timeout(timeout)
         return self._send_prompt(
-            authorization_plan(target, text, seconds, _json_value(context, "context"))
+            authorization_plan(target, text, seconds, _json_value(context, "context")),
+            wait=_flag(wait, "wait"),
         )
 
-    def navigate(self, url: str, channel: Optional[str] = None) -> Message:
+    def navigate(self, url: str, channel: Optional[str] = None, *, wait: bool = False) -> Message:
         """Ask a human to open ``url`` and return the sent prompt as echoed.
+        With ``wait=True`` the call then blocks until the prompt's *final* response
+        arrives and returns that response instead (see :meth:`wait_for_response` for
+        what is final); it waits without a client-side deadline, until the answer or
+        :meth:`close` -- for a bounded wait send with ``wait=False`` and call
+        ``wait_for_response(message.id, timeout=...)``. ``wait=True`` raises
+        ``RuntimeError`` in a message or connection handler (it would block the thread
+        that delivers the answer).
+        The final ``content.response_type`` is ``"authorization_approved"`` (the server
+        opens the URL on its host) or ``"authorization_denied"``; an unanswered
+        navigation is re-asked by the server after its default timeout, forever.
 
-        Runs in the calling thread. Blocks for the WebSocket handshake (client
-        ``timeout``) and the echo (``echo_timeout``); needs no era detection. Raises
+        Runs in the calling thread. Blocks for the realtime stream to be connected (at
+        most ``timeout``), the WebSocket handshake (client ``timeout``), the echo
+        (``echo_timeout``) and the stream's sighting of the prompt (at most
+        ``echo_timeout`` more); needs no era detection. Raises
         :class:`~ailoop.DeliveryError` when no echo comes, and
         :class:`~ailoop.ClientClosedError` when the client is or gets closed.
         """
         self._check_open()
         checked_url = validate_url(url)
-        return self._send_prompt(navigate_plan(self._target_channel(channel), checked_url))
+        return self._send_prompt(
+            navigate_plan(self._target_channel(channel), checked_url), wait=_flag(wait, "wait")
+        )
 
-    def _send_prompt(self, plan: PromptPlan) -> Message:
-        """Deliver a prompt on a WebSocket agent connection; return the echoed Message.
+    def _send_prompt(self, plan: PromptPlan, *, wait: bool = False) -> Message:
+        """Deliver a prompt; return the echoed Message, or with ``wait`` its final response.
 
-        Every prompt method ends here, in the calling thread.
+        Every prompt method ends here, in the calling thread. With ``realtime`` the
+        stream is made sure to be connected first, the prompt goes out on a WebSocket
+        agent connection and the call returns only once the stream has seen the prompt's
+        broadcast too (so it was listening before any answer could come). Without
+        ``realtime`` the prompt is posted over HTTP.
         """
         self._check_open()
-        return self._deliver(plan)
+        return self._deliver(plan, wait)
 
-    def _deliver(self, plan: PromptPlan) -> Message:
+    def _deliver(self, plan: PromptPlan, wait: bool) -> Message:
         """Try the attempts of ``plan`` in order until one is echoed.
 
         An echo that proves the server's era settles it; when the last attempt is not
         echoed either, its :class:`~ailoop.DeliveryError` carries the plan's hint.
         """
+        refused = (DeliveryError,) if self._realtime_enabled else (DeliveryError, ValidationError)
         for attempt in plan.attempts[:-1]:
             try:
-                return self._deliver_attempt(attempt)
-            except DeliveryError:
+                return self._deliver_attempt(attempt, wait)
+            except refused:
                 logger.info(
-                    "%s prompt %s was not echoed; trying the next form",
+                    "%s prompt %s was not accepted; trying the next form",
                     attempt.message.content_type,
                     attempt.message.id,
                 )
         try:
-            return self._deliver_attempt(plan.attempts[-1])
+            return self._deliver_attempt(plan.attempts[-1], wait)
         except DeliveryError as exc:
             if not plan.no_echo_hint:
                 raise
@@ -383,12 +521,233 @@ class AiloopClient:
                 f"{exc.message}; {plan.no_echo_hint}", message_id=exc.message_id
             ) from exc
 
-    def _deliver_attempt(self, attempt: PromptAttempt) -> Message:
+    def _deliver_attempt(self, attempt: PromptAttempt, wait: bool) -> Message:
         message = attempt.message
-        echo = self._agent.deliver(message.to_wire(), message.id, self._echo_timeout)
-        if attempt.proves is not None:
-            self._era.settle(attempt.proves)
-        return self._decode(Message, echo, None, None)
+        wire = message.to_wire()
+        ticket = self._realtime.begin_prompt(
+            str(message.id),
+            message.channel,
+            wire["content"],
+            wait=wait,
+            use_stream=self._realtime_enabled,
+        )
+        with ticket:
+            if self._realtime_enabled:
+                echo = self._agent.deliver(wire, message.id, self._echo_timeout)
+            else:
+                echo = self._post("/api/v1/messages", wire)
+            if attempt.proves is not None:
+                self._era.settle(attempt.proves)
+            sent = self._decode(Message, echo, None, None)
+            ticket.delivered(self._echo_timeout)
+            if not wait:
+                return sent
+            response: Message = ticket.final_response(None)
+            return response
+
+    # -- realtime ------------------------------------------------------------------
+
+    def wait_for_response(self, message_id: IdLike, timeout: Optional[float] = None) -> Message:
+        """Block until the *final* response to the prompt ``message_id`` and return it.
+
+        A response is any message whose ``correlation_id`` is the prompt's id; which one
+        is final depends on the prompt (PROTOCOL.md §7.10, §11 item 4):
+
+        * decision: the server's canonical response (``answer`` = option id,
+          ``metadata = {option_id, label, index}``), or a raw answer from the web UI that
+          resolves to an option the way the server resolves it (trimmed; option id;
+          label ignoring case; 1-based number) -- returned as a copy whose ``answer`` is
+          the option id and whose ``metadata`` is ``{option_id, label, index}`` (for
+          ``ask`` with choices the option id is the choice text). A ``timeout`` response
+          and a null answer are final too; an answer that names no option is not (the
+          server asks again).
+        * question (v0 servers): any answer; one that names a choice comes back as the
+          choice text (metadata ``{option_id, label, index, value}``).
+        * authorization: ``authorization_approved`` or ``authorization_denied`` (a
+          server-side timeout arrives as denied); navigate: approved or denied.
+        * ``cancelled`` is never final: the server puts the prompt back in its queue and
+          asks again (that is also what a navigation's server-side timeout yields).
+
+        ``timeout`` is the client-side deadline in seconds; None waits until a final
+        response or :meth:`close`. At the deadline :class:`~ailoop.TimeoutError` is
+        raised, carrying ``.last_response`` (the latest non-final response, if any). A
+        client-side timeout never means approval.
+
+        Answers are found whichever way the human gave them: pushed frames on the
+        realtime stream wake the caller at once (no polling delay); the channel history
+        is read when the wait starts and after every reconnect, so a web-UI answer given
+        while the client was disconnected is not lost; while no stream runs
+        (``realtime=False``, after the stream gave up, or after
+        :meth:`disconnect_websocket`) the history is polled about once a second. One gap
+        remains, and no client can close it: an answer given on the server's terminal
+        or Telegram, or a server-side timeout, produces only a broadcast (the server
+        never stores it), so if it is broadcast while this client has no connection it
+        cannot be recovered -- the wait then ends at its deadline with
+        :class:`~ailoop.TimeoutError` (send the prompt again to ask anew).
+
+        Runs in the calling thread (it starts the realtime stream if needed, unless
+        ``realtime=False``); any number of threads may wait at once, for the same or
+        different prompts. Raises :class:`~ailoop.DeliveryError` at once when the server
+        no longer knows the prompt after a reconnect (it restarted and lost it),
+        :class:`~ailoop.NotFoundError` for an id the server never had,
+        :class:`~ailoop.AuthenticationError` when the server refuses the credentials,
+        :class:`~ailoop.ConnectionError` when neither the stream nor HTTP reaches the
+        server, :class:`~ailoop.ClientClosedError` when the client is or gets closed,
+        and ``RuntimeError`` when called in a message or connection handler (that would
+        block the dispatcher thread that delivers the answer).
+        """
+        self._check_open()
+        prompt_id = str(validate_uuid(message_id, "message_id"))
+        deadline = None if timeout is None else _seconds(timeout, "timeout")
+        response: Message = self._realtime.wait(
+            prompt_id, deadline, use_stream=self._realtime_enabled
+        )
+        return response
+
+    def connect_websocket(self) -> None:
+        """Start the realtime stream (if it is not running) and block until it is connected.
+
+        The network thread (``ailoop-stream``, daemon) opens one viewer connection to
+        :attr:`ws_url`, sends the hello frame ``{"subscribe": "*"}`` and, after an earlier
+        connection, catches up from the channel history before reporting ``CONNECTED``.
+        It then keeps the connection alive (pings) and reconnects after a drop. Prompts
+        and waits start the stream by themselves; call this to receive messages in
+        handlers, or to fail early.
+
+        Runs in the calling thread; blocks at most ``timeout`` seconds. Idempotent.
+        Raises :class:`~ailoop.AuthenticationError` (401/403 on the handshake) or
+        :class:`~ailoop.ConnectionError` when the first connection fails (the stream then
+        reports ``GAVE_UP`` and stops; call again to retry), and
+        :class:`~ailoop.ClientClosedError` after :meth:`close`. Also works with
+        ``realtime=False``: waits then use the stream while it runs.
+        """
+        self._check_open()
+        self._realtime.connect()
+
+    def disconnect_websocket(self) -> None:
+        """Stop the realtime stream and join its thread (within 2 seconds).
+
+        Handlers stay registered and receive nothing until the stream starts again
+        (:meth:`connect_websocket`, a prompt or a wait); the next connection catches up on
+        what was stored meanwhile. Threads blocked in :meth:`wait_for_response` go on by
+        polling the channel history. Callable from any thread, a handler included;
+        idempotent, and harmless after :meth:`close`.
+        """
+        if self._closed.is_set():
+            return
+        self._realtime.disconnect()
+
+    def subscribe_to_channel(self, channel: str) -> None:
+        """Deliver messages of ``channel`` to handlers and queues (``"*"``: every channel).
+
+        The server sends every channel to the stream and ignores channel lists, so the
+        subscriptions are kept and applied here; the default is ``{client.channel}``.
+        Thread-safe; survives reconnects; takes effect for the next message received.
+        Raises :class:`~ailoop.ValidationError` for an empty name and
+        :class:`~ailoop.ClientClosedError` after :meth:`close`.
+        """
+        self._check_open()
+        self._realtime.subscribe(_subscription(channel))
+
+    def unsubscribe_from_channel(self, channel: str) -> None:
+        """Stop delivering messages of ``channel`` (``"*"`` removes the every-channel
+        subscription, not the named ones); no-op when not subscribed.
+
+        Thread-safe. Waits for responses are not affected: they see every channel.
+        Raises :class:`~ailoop.ClientClosedError` after :meth:`close`.
+        """
+        self._check_open()
+        self._realtime.unsubscribe(_subscription(channel))
+
+    @property
+    def subscriptions(self) -> List[str]:
+        """The subscribed channels, sorted (``"*"`` stands for every channel)."""
+        return sorted(self._realtime.subscriptions)
+
+    def add_message_handler(self, handler: MessageHandler) -> None:
+        """Call ``handler(message)`` for every new message of a subscribed channel.
+
+        Handlers run one at a time on the dispatcher thread (``ailoop-dispatch``, started
+        with the first handler or queue), in the server's order, each message decoded
+        into a :class:`~ailoop.Message` (unknown content types as
+        :class:`~ailoop.UnknownContent`). Only live traffic is delivered: the history the
+        server replays on the first connection is not, while messages missed during a
+        reconnect are delivered once. Nothing arrives until the realtime stream runs
+        (:meth:`connect_websocket`). A handler that raises is logged with its traceback
+        and reported to ``on_handler_error``; delivery goes on. A slow handler delays
+        only later handler calls: if more than ``max_pending_messages`` messages pile up,
+        the oldest waiting one is dropped (see :attr:`dropped_messages`). A handler may
+        call any client method except blocking waits. Thread-safe; raises
+        :class:`~ailoop.ClientClosedError` after :meth:`close`.
+        """
+        self._check_open()
+        if not callable(handler):
+            raise ValidationError("handler must be callable")
+        self._realtime.add_message_handler(handler)
+
+    def remove_message_handler(self, handler: MessageHandler) -> None:
+        """Stop calling ``handler`` (no-op if it is not registered); a call already running
+        finishes. Thread-safe; raises :class:`~ailoop.ClientClosedError` after
+        :meth:`close`.
+        """
+        self._check_open()
+        self._realtime.remove_message_handler(handler)
+
+    def message_queue(self, maxsize: int = 0) -> "queue.Queue[Message]":
+        """A new ``queue.Queue`` receiving the same messages as handlers: the second way to
+        consume the stream, for code that prefers to pull.
+
+        The dispatcher thread puts each message after calling the handlers; with a
+        ``maxsize`` a full queue loses its oldest item (counted in
+        :attr:`dropped_messages`), so the stream never blocks on a slow consumer. Read it
+        with ``get(timeout=...)`` in any thread. Nothing arrives until the realtime stream
+        runs. Raises :class:`~ailoop.ClientClosedError` after :meth:`close`.
+        """
+        self._check_open()
+        limit = _count(maxsize, "maxsize")
+        target: queue.Queue[Message] = self._realtime.message_queue(limit)
+        return target
+
+    def add_connection_handler(self, handler: ConnectionHandler) -> None:
+        """Call ``handler(event)`` with a :class:`~ailoop.ConnectionEvent` for every change of
+        the realtime stream's state (:class:`~ailoop.ConnectionState`: ``CONNECTED``,
+        ``DISCONNECTED``, ``RECONNECTING`` with the delay before the next attempt,
+        ``GAVE_UP`` with the error).
+
+        Runs on the dispatcher thread, in order with message handlers; wrapped like them.
+        Thread-safe; raises :class:`~ailoop.ClientClosedError` after :meth:`close`.
+        """
+        self._check_open()
+        if not callable(handler):
+            raise ValidationError("handler must be callable")
+        self._realtime.add_connection_handler(handler)
+
+    @property
+    def dropped_messages(self) -> int:
+        """Messages dropped because handlers or a bounded :meth:`message_queue` fell behind
+        (responses for waiting callers are never dropped).
+        """
+        return self._realtime.dropped_messages
+
+    @property
+    def connection_state(self) -> Optional[ConnectionState]:
+        """The realtime stream's last reported state; None before it ever started."""
+        return self._realtime.state
+
+    def _after_fork_in_child(self) -> None:
+        """In a forked child: forget the parent's threads, sockets and sessions."""
+        closed = threading.Event()
+        if self._closed.is_set():
+            closed.set()
+        self._closed = closed
+        self._close_lock = threading.Lock()
+        self._http = HttpTransport(self._settings, closed)
+        self._agent = AgentConnector(self._settings, closed)
+        era = self._era.known
+        self._era = EraDetector(self._http, _PROTOCOLS[self._protocol])
+        if era is not None:
+            self._era.settle(era)
+        self._realtime = self._realtime.forked_copy(RestHistory(self._http))
 
     # -- messages over HTTP ----------------------------------------------------------
 
@@ -758,6 +1117,16 @@ class AiloopClient:
             method=method,
             path=None if path is None else self._settings.server.api_path(path),
         )
+
+
+def _flag(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValidationError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def _subscription(channel: Any) -> str:
+    return ALL_CHANNELS if channel == ALL_CHANNELS else _history_channel(channel)
 
 
 def _positive_seconds(value: Any, name: str) -> float:
