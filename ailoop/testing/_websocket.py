@@ -98,10 +98,6 @@ class WebSocketEndpoint:
                 logger.debug("WebSocket write failed: %s", exc)
                 return
 
-    def count(self) -> int:
-        """Number of open sockets."""
-        return len(self._open)
-
     def drop_all(self) -> None:
         """Cut every open socket without a close frame."""
         for _, transport in list(self._open.values()):

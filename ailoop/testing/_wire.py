@@ -37,7 +37,6 @@ RESPONSE_TYPES = ("text", "authorization_approved", "authorization_denied", "tim
 PRIORITIES = ("low", "normal", "high", "urgent")
 TASK_STATES = ("pending", "done", "abandoned")
 DEPENDENCY_TYPES = ("blocks", "related", "parent")
-INTERACTIVE_TYPES = frozenset(("decision", "question", "authorization", "navigate"))
 
 
 class JsonSyntaxError(ValueError):
