@@ -10,7 +10,7 @@ VERSION = re.search(
     r'^__version__ = "([^"]+)"', (HERE / "ailoop" / "__init__.py").read_text(), re.M
 ).group(1)
 
-TESTING = ["aiohttp>=3.8"]
+TESTING = ["aiohttp>=3.9"]
 DEV = TESTING + [
     "pytest>=7",
     "pytest-timeout>=2.1",
