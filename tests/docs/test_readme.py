@@ -6,9 +6,11 @@ import re
 import subprocess
 import sys
 import textwrap
-from typing import Iterator
+from typing import Any, Dict, Iterator
 
 import pytest
+
+from ailoop.testing import AiloopTestServer
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 README = (ROOT / "README.rst").read_text(encoding="utf-8")
@@ -70,6 +72,15 @@ def test_quickstart_is_the_synchronous_seed() -> None:
         "client.wait_for_response(",
     ):
         assert expected in code
+
+
+def test_testing_example_passes(ailoop_server: AiloopTestServer) -> None:
+    section = README.split("Testing your code\n=================", 1)[1]
+    block = section.split(".. code-block:: python", 1)[1].split("\nTested recipes", 1)[0]
+    code = textwrap.dedent(block.strip("\n"))
+    namespace: Dict[str, Any] = {}
+    exec(compile(code, "README.rst", "exec"), namespace)
+    namespace["test_asks_before_deploying"](ailoop_server)
 
 
 def test_ci_runs_the_readme_test_command() -> None:
