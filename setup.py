@@ -7,11 +7,12 @@ from setuptools import find_packages, setup
 
 HERE = pathlib.Path(__file__).parent
 VERSION = re.search(
-    r'^__version__ = "([^"]+)"', (HERE / "ailoop" / "__init__.py").read_text(), re.M
+    r'^__version__ = "([^"]+)"', (HERE / "ailoop" / "__init__.py").read_text(encoding="utf-8"), re.M
 ).group(1)
 
 TESTING = ["aiohttp>=3.9"]
-DEV = TESTING + [
+DEV = [
+    *TESTING,
     "pytest>=7",
     "pytest-timeout>=2.1",
     "hypothesis>=6.50",
@@ -35,6 +36,7 @@ setup(
     long_description=(HERE / "README.rst").read_text(encoding="utf-8"),
     long_description_content_type="text/x-rst",
     license="MIT",
+    keywords=["ailoop", "human-in-the-loop", "approval", "websocket", "agents", "django", "flask"],
     url="https://github.com/goailoop/ailoop",
     project_urls={
         "Source": "https://github.com/goailoop/ailoop",
@@ -57,7 +59,6 @@ setup(
     classifiers=[
         "Development Status :: 4 - Beta",
         "Intended Audience :: Developers",
-        "License :: OSI Approved :: MIT License",
         "Operating System :: OS Independent",
         "Programming Language :: Python :: 3",
         "Programming Language :: Python :: 3 :: Only",
