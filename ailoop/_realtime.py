@@ -475,7 +475,7 @@ class RealtimeEngine:
     def _on_frame(self, data: bytes) -> None:
         try:
             frame = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             logger.warning("ignoring a frame that is not JSON (%d bytes)", len(data))
             return
         if logger.isEnabledFor(logging.DEBUG):

@@ -11,10 +11,13 @@ import pytest
 import requests
 import websocket
 
+from ailoop import AiloopClient
 from ailoop._connection_state import ConnectionEvent, ConnectionState
 from ailoop.testing import AiloopTestServer
 
 WAIT = 10.0  # bound for "happens promptly"; generous because the machine is shared
+FAST = {"reconnect_delay": 0.02, "timeout": WAIT, "echo_timeout": WAIT}
+"""Client options for tests: quick reconnects, generous per-call timeouts."""
 
 
 @pytest.fixture
@@ -22,6 +25,48 @@ def server() -> Iterator[AiloopTestServer]:
     """A v1 stand-in without a human (prompts wait; tests answer with ``respond``)."""
     with AiloopTestServer(default_timeout=None) as running:
         yield running
+
+
+@pytest.fixture
+def make_server() -> Iterator[Callable[..., AiloopTestServer]]:
+    """Start stand-ins with the given options (``default_timeout=None`` unless given)."""
+    servers: List[AiloopTestServer] = []
+
+    def make(**options: Any) -> AiloopTestServer:
+        options.setdefault("default_timeout", None)
+        started = AiloopTestServer(**options).start()
+        servers.append(started)
+        return started
+
+    yield make
+    for started in reversed(servers):
+        started.stop()
+
+
+@pytest.fixture
+def make_client() -> Iterator[Callable[..., AiloopClient]]:
+    """Build clients (``FAST`` options unless overridden); each is closed at teardown."""
+    clients: List[AiloopClient] = []
+
+    def make(server: AiloopTestServer, **options: Any) -> AiloopClient:
+        for name, value in FAST.items():
+            options.setdefault(name, value)
+        client = AiloopClient(server.url, **options)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+def stream_threads() -> List[str]:
+    """Names of the client threads alive right now."""
+    return sorted(
+        thread.name
+        for thread in threading.enumerate()
+        if thread.name.startswith(("ailoop-stream", "ailoop-dispatch"))
+    )
 
 
 def message(channel: str, content: Dict[str, Any], **extra: Any) -> Dict[str, Any]:
@@ -98,6 +143,15 @@ class EventRecorder(Recorder):
             event = self.items.get(timeout=max(deadline - time.monotonic(), 0.001))
             if event.state is state:
                 return event
+
+
+def wait_until(check: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
+    """Poll a *measurement* (server logs, counters) until ``check()`` holds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() >= deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.02)  # polling a measurement, not synchronising with the code under test
 
 
 def run_in_thread(target: Callable[[], Any]) -> "queue.Queue[Any]":
