@@ -7,15 +7,18 @@ shows up in logs (DEBUG included), ``repr(client)``, error messages or traceback
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import traceback
 import uuid
-from typing import Callable, Iterator, List
+from typing import Any, Callable, Iterator, List
 
 import pytest
 
 import ailoop
-from ailoop.client import AiloopClient
+from ailoop import AiloopClient
 from ailoop.testing import AiloopTestServer
+from tests.reliability.conftest import StateLog
 
 pytestmark = pytest.mark.reliability
 
@@ -186,3 +189,61 @@ def test_credentials_in_the_server_url_are_redacted_everywhere(
     for error in errors:
         assert not leaked(error_texts(error)), error_texts(error)
     assert not leaked(debug_logs.text)
+
+
+def _handshakes(server: AiloopTestServer) -> int:
+    return sum(1 for r in server.requests if r.method == "GET" and r.path.split("?")[0] == "/")
+
+
+def test_a_401_on_the_handshake_is_fatal_without_a_reconnect_storm(
+    secured: AiloopTestServer, make_client: Callable[..., AiloopClient]
+) -> None:
+    client = make_client(secured.url, token=TOKEN, timeout=5.0, reconnect_delay=0.01)
+    states = StateLog()
+    client.add_connection_handler(states)
+    client.connect_websocket()
+    states.wait_for("connected", 10.0)
+    prompt = client.authorize("deploy", timeout=0)
+    outcome: queue.Queue[Any] = queue.Queue()
+
+    def waiter() -> None:
+        try:
+            outcome.put(client.wait_for_response(prompt.id, timeout=30.0))
+        except BaseException as exc:
+            outcome.put(exc)
+
+    thread = threading.Thread(target=waiter, name="test-waiter", daemon=True)
+    thread.start()
+    # From now on the WebSocket endpoint refuses the credentials (a rotated token, say).
+    secured.fail_route("GET", "/", 401, '{"error":"unauthorized"}')
+    before = _handshakes(secured)
+    secured.drop_connections()
+
+    gave_up = states.wait_for("gave_up", 10.0)
+    assert isinstance(gave_up.error, ailoop.AuthenticationError), repr(gave_up.error)
+    error = outcome.get(timeout=10.0)
+    assert isinstance(error, ailoop.AuthenticationError), repr(error)
+    assert not leaked(error_texts(error))
+    thread.join(5.0)
+    assert _handshakes(secured) - before == 1, "a 401 is not retried"
+    after_drop = states.states()[states.states().index("disconnected") :]
+    assert after_drop.count("reconnecting") <= 1 and after_drop[-1] == "gave_up", after_drop
+
+
+def test_a_wrong_token_on_the_first_handshake_gives_up_at_once(
+    secured: AiloopTestServer, make_client: Callable[..., AiloopClient]
+) -> None:
+    client = make_client(secured.url, token=WRONG_TOKEN, timeout=5.0, reconnect_delay=0.01)
+    states = StateLog()
+    client.add_connection_handler(states)
+    try:
+        client.connect_websocket()
+    except ailoop.AuthenticationError as exc:
+        assert not leaked(error_texts(exc))
+    gave_up = states.wait_for("gave_up", 10.0)
+    assert isinstance(gave_up.error, ailoop.AuthenticationError)
+    with pytest.raises(ailoop.AuthenticationError) as caught:
+        client.wait_for_response(uuid.uuid4(), timeout=5.0)
+    assert not leaked(error_texts(caught.value))
+    assert _handshakes(secured) <= 2, "one handshake for the stream (and one for the wait)"
+    assert "reconnecting" not in states.states()
