@@ -323,3 +323,83 @@ def arbitrary_inputs(model: type) -> st.SearchStrategy[Any]:
     return st.one_of(
         json_values, json_objects, mutated(VALID[model]), mutated(mutated(VALID[model]))
     )
+
+
+def _server_uuid() -> st.SearchStrategy[str]:
+    return st.uuids().map(str)
+
+
+@st.composite
+def server_timestamps(draw: st.DrawFn) -> str:
+    """A timestamp exactly as the real server writes it: UTC, ``Z``, 0/3/6/9 digits."""
+    moment = draw(
+        st.datetimes(
+            min_value=datetime.datetime(1971, 1, 2),
+            max_value=datetime.datetime(9998, 12, 30),
+        )
+    )
+    digits = draw(st.sampled_from([0, 3, 6, 9]))
+    fraction = f"{moment.microsecond:06d}{draw(st.integers(0, 999)):03d}"[:digits]
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + ("." + fraction if digits else "") + "Z"
+
+
+def _lower_enum(enum: Any) -> st.SearchStrategy[str]:
+    return st.sampled_from([member.value for member in enum])
+
+
+_server_options = st.fixed_dictionaries(
+    {"id": texts, "label": texts}, optional={"detail_markdown": texts}
+)
+_server_contents = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "type": st.just("decision"),
+            "decision_id": texts,
+            "summary": texts,
+            "options": st.lists(_server_options, max_size=4),
+            "timeout_seconds": u32,
+        },
+        optional={
+            "context_markdown": texts,
+            "recommendation": st.fixed_dictionaries(
+                {"option_id": texts}, optional={"rationale_markdown": texts}
+            ),
+        },
+    ),
+    st.fixed_dictionaries(
+        {
+            "type": st.just("authorization"),
+            "action": texts,
+            "context": json_values,
+            "timeout_seconds": u32,
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "type": st.just("notification"),
+            "text": texts,
+            "priority": _lower_enum(NotificationPriority),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "type": st.just("response"),
+            "answer": st.none() | texts,
+            "response_type": _lower_enum(ResponseType),
+        }
+    ),
+    st.fixed_dictionaries({"type": st.just("navigate"), "url": texts}),
+)
+
+#: Messages exactly as the real server serializes them (the realtime hot path's input).
+server_messages = st.fixed_dictionaries(
+    {
+        "id": _server_uuid(),
+        "channel": texts,
+        "sender_type": st.sampled_from(["AGENT", "HUMAN"]),
+        "content": _server_contents,
+        "timestamp": server_timestamps(),
+        "correlation_id": st.none() | _server_uuid(),
+    },
+    optional={"metadata": json_values},
+)
