@@ -46,21 +46,9 @@ class CountingHandler:
             self.done.set()
 
 
-def wait_connected(client: AiloopClient, timeout: float = 30.0) -> None:
-    """Start the stream and block until it reports CONNECTED."""
-    connected = threading.Event()
-
-    def on_state(event: Any) -> None:
-        if getattr(event, "state", event) == "connected":  # a str enum
-            connected.set()
-
-    client.add_connection_handler(on_state)
-    try:
-        client.connect_websocket()
-        if not connected.wait(timeout):
-            raise RuntimeError("the SDK stream did not connect")
-    finally:
-        client.remove_connection_handler(on_state)
+def wait_connected(client: AiloopClient) -> None:
+    """Start the stream; ``connect_websocket`` blocks until it reports CONNECTED."""
+    client.connect_websocket()
 
 
 def run(quick: bool) -> BenchResult:

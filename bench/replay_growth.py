@@ -77,21 +77,25 @@ def post_sentinel(url: str, channel: str) -> str:
     return str(json.loads(frame)["id"])
 
 
-def _sdk_reconnect(server: StandInProcess, client: AiloopClient, handler: CountingHandler) -> float:
-    """Drop the stream; seconds until a message posted after the reconnect is handled."""
-    connected = threading.Event()
+class ConnectionWatch:
+    """A connection handler that sets ``connected`` on every CONNECTED event."""
 
-    def on_state(event: Any) -> None:
+    def __init__(self) -> None:
+        self.connected = threading.Event()
+
+    def __call__(self, event: Any) -> None:
         if getattr(event, "state", event) == "connected":  # a str enum
-            connected.set()
+            self.connected.set()
 
-    client.add_connection_handler(on_state)
-    try:
-        started = float(server.call("drop")["t0"])
-        if not connected.wait(WAIT_SECONDS):
-            raise RuntimeError("the SDK did not reconnect")
-    finally:
-        client.remove_connection_handler(on_state)
+
+def _sdk_reconnect(
+    server: StandInProcess, watch: ConnectionWatch, handler: CountingHandler
+) -> float:
+    """Drop the stream; seconds until a message posted after the reconnect is handled."""
+    watch.connected.clear()
+    started = float(server.call("drop")["t0"])
+    if not watch.connected.wait(WAIT_SECONDS):
+        raise RuntimeError("the SDK did not reconnect")
     handler.reset(1)
     post_sentinel(server.url, REPLAY_CHANNELS[0])
     if not handler.done.wait(WAIT_SECONDS):
@@ -101,7 +105,7 @@ def _sdk_reconnect(server: StandInProcess, client: AiloopClient, handler: Counti
 
 def _raw_replay(server: StandInProcess, frames: int) -> float:
     started = time.perf_counter()
-    ws = open_viewer(server.ws_url, timeout=WAIT_SECONDS)
+    ws = open_viewer(server.ws_url, timeout=30.0)
     try:
         for _ in range(frames):
             recv_json(ws)
@@ -111,13 +115,13 @@ def _raw_replay(server: StandInProcess, frames: int) -> float:
 
 
 def _memory_of_reconnect(
-    server: StandInProcess, client: AiloopClient, handler: CountingHandler
+    server: StandInProcess, watch: ConnectionWatch, handler: CountingHandler
 ) -> Tuple[float, float]:
     """(MiB still allocated after, MiB peak during) one reconnect, by ``tracemalloc``."""
     gc.collect()
     tracemalloc.start()
     try:
-        _sdk_reconnect(server, client, handler)
+        _sdk_reconnect(server, watch, handler)
         gc.collect()
         current, peak = tracemalloc.get_traced_memory()
     finally:
@@ -194,17 +198,19 @@ def run(quick: bool) -> BenchResult:
             client.subscribe_to_channel("*")
             handler = CountingHandler()
             client.add_message_handler(handler)
+            watch = ConnectionWatch()
+            client.add_connection_handler(watch)
             connect_started = time.perf_counter()
-            wait_connected(client, WAIT_SECONDS)
+            wait_connected(client)
             first_connect = time.perf_counter() - connect_started
             samples = alternate(
                 rounds,
                 {
-                    "sdk": lambda: _sdk_reconnect(server, client, handler),
-                    "raw": lambda: _raw_replay(server, replayed + 1),
+                    "sdk": lambda: _sdk_reconnect(server, watch, handler),
+                    "raw": lambda: _raw_replay(server, replayed),
                 },
             )
-            retained_mib, peak_mib = _memory_of_reconnect(server, client, handler)
+            retained_mib, peak_mib = _memory_of_reconnect(server, watch, handler)
 
             latency_before = [sdk_latency(server, client) for _ in range(latency_samples)]
             idle_push = _push(server, handler, 2 * CHUNK, REPLAY_CHANNELS)
