@@ -17,8 +17,7 @@ dispatcher thread with one :class:`ConnectionEvent` per change, in this order:
 """
 
 import enum
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 __all__ = ["ConnectionEvent", "ConnectionState"]
 
@@ -35,9 +34,9 @@ class ConnectionState(str, enum.Enum):
         return self.value
 
 
-@dataclass(frozen=True)
-class ConnectionEvent:
-    """One change of the realtime stream's state, passed to connection handlers.
+class ConnectionEvent(NamedTuple):
+    """One change of the realtime stream's state, passed to connection handlers (an
+    immutable record).
 
     ``delay`` is the wait in seconds before the next attempt (``RECONNECTING`` only);
     ``attempt`` the number of consecutive failed attempts so far; ``reason`` a short

@@ -1139,7 +1139,10 @@ def _positive_seconds(value: Any, name: str) -> float:
 def _seconds(value: Any, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValidationError(f"{name} must be a number of seconds, got {type(value).__name__}")
-    seconds = float(value)
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int beyond any float
+        raise ValidationError(f"{name} is too large") from None
     if math.isnan(seconds) or math.isinf(seconds) or seconds < 0:
         raise ValidationError(f"{name} must be a finite, non-negative number, got {value!r}")
     if seconds > threading.TIMEOUT_MAX:
@@ -1188,6 +1191,8 @@ def _history_channel(channel: Any) -> str:
 def _json_value(value: Any, name: str) -> Any:
     try:
         json.dumps(value, allow_nan=False)
+    except RecursionError:
+        raise ValidationError(f"{name} is nested too deeply to be sent as JSON") from None
     except (TypeError, ValueError) as exc:
         raise ValidationError(f"{name} must be a JSON value: {exc}") from None
     return value
