@@ -40,6 +40,7 @@ from ailoop._agent import AgentConnector
 from ailoop._connection import ConnectionSettings, Verify
 from ailoop._connection_state import ConnectionEvent, ConnectionState
 from ailoop._era import Era, EraDetector
+from ailoop._fast_decode import decode_message
 from ailoop._http import HttpTransport
 from ailoop._prompts import (
     PromptAttempt,
@@ -213,7 +214,7 @@ class AiloopClient:
         self._realtime = RealtimeEngine(
             factory=OptionsSocketFactory(server.ws_url, self._settings.websocket_options()),
             history=RestHistory(self._http),
-            decode=Message.from_wire,
+            decode=decode_message,
             settings=stream_settings,
             channel=self._channel,
             max_pending_messages=pending_limit,
