@@ -336,3 +336,34 @@ def test_construction_and_validation_open_nothing(server: AiloopTestServer) -> N
             client.say("x", channel="system")
     assert len(server.requests) == before
     assert ailoop.ValidationError is ValidationError
+
+
+@pytest.mark.parametrize(
+    "timeout", [-1, -0.5, math.nan, math.inf, -math.inf, "10", True, [1]], ids=short
+)
+def test_bad_wait_timeouts(server: AiloopTestServer, client: AiloopClient, timeout: Any) -> None:
+    assert_rejected_before_the_wire(
+        server, lambda: client.wait_for_response(uuid.uuid4(), timeout=timeout)
+    )
+
+
+@pytest.mark.parametrize("message_id", BAD_UUIDS, ids=short)
+def test_bad_ids_to_wait_for(
+    server: AiloopTestServer, client: AiloopClient, message_id: Any
+) -> None:
+    assert_rejected_before_the_wire(
+        server, lambda: client.wait_for_response(message_id, timeout=1.0)
+    )
+
+
+@pytest.mark.parametrize("channel", ["", 42, ["ops"], None], ids=short)
+def test_bad_subscriptions(server: AiloopTestServer, client: AiloopClient, channel: Any) -> None:
+    assert_rejected_before_the_wire(server, lambda: client.subscribe_to_channel(channel))
+    assert_rejected_before_the_wire(server, lambda: client.unsubscribe_from_channel(channel))
+
+
+def test_subscriptions_accept_names_only_websocket_agents_can_create(client: AiloopClient) -> None:
+    """The server validates channel names on POST only; agents on a WebSocket may use any
+    name, so a subscription (which sends nothing) accepts them."""
+    client.subscribe_to_channel("two words")
+    assert "two words" in client.subscriptions

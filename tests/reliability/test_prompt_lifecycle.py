@@ -12,9 +12,10 @@ from typing import Any, Callable, List
 
 import pytest
 
+import ailoop
 from ailoop import AiloopClient, Message
 from ailoop.testing import AiloopTestServer
-from tests.reliability.conftest import StateLog
+from tests.reliability.conftest import SLACK, StateLog, wait_until
 
 pytestmark = pytest.mark.reliability
 
@@ -176,3 +177,31 @@ def test_a_flood_past_the_handler_buffer_drops_only_handler_messages(
     assert kept == posted[-len(kept) :], "the oldest undelivered messages are the ones dropped"
     assert any("drop" in record.getMessage().lower() for record in caplog.records)
     assert setup.states.states() == ["connected"]
+
+
+def test_an_answer_broadcast_while_nobody_listened_ends_in_timeout_never_approval(
+    make_server: Callable[..., AiloopTestServer], make_client: Callable[..., AiloopClient]
+) -> None:
+    """The one gap the server leaves (a terminal/Telegram answer is broadcast, never
+    stored): the waiter reaches its deadline with TimeoutError; it neither hangs nor
+    takes silence for approval."""
+    gate = threading.Event()
+
+    def human(message: Message) -> Any:
+        gate.wait(30.0)
+        return (None, APPROVED)
+
+    server = make_server(human=human)
+    client = make_client(server.url, timeout=5.0, reconnect_delay=0.05, reconnect_attempts=50)
+    setup = Setup(server, client)
+    prompt = client.authorize("deploy", timeout=0)
+    server.wait_for_pending(10.0, message_id=prompt.id)
+    setup.link_down()
+    gate.set()  # the human answers; the canonical response reaches no connection
+    wait_until(lambda: not server.pending(), 10.0, "the server to consider it answered")
+    setup.link_up()
+    began = time.monotonic()
+    with pytest.raises(ailoop.TimeoutError) as caught:
+        client.wait_for_response(prompt.id, timeout=1.0)
+    assert time.monotonic() - began < 1.0 * SLACK + 1.0
+    assert caught.value.last_response is None

@@ -15,6 +15,7 @@ import trustme
 import ailoop
 from ailoop import AiloopClient
 from ailoop.testing import AiloopTestServer
+from tests.reliability.conftest import Collector, StateLog
 
 pytestmark = pytest.mark.reliability
 
@@ -120,3 +121,29 @@ def test_verify_false_works_and_logs_a_warning(
     assert client.get_health().status == "healthy"
     prompt = client.authorize("deploy, unverified")
     assert tls_server.wait_for_pending(10.0).message_id == str(prompt.id)
+
+
+def test_the_realtime_stream_and_waits_work_over_wss(
+    authority: trustme.CA,
+    make_server: Callable[..., AiloopTestServer],
+    make_client: Callable[..., AiloopClient],
+    tmp_path: Path,
+) -> None:
+    server = make_server(
+        ssl_context=_server_context(authority, "127.0.0.1"),
+        human=lambda message: (None, "authorization_approved"),
+    )
+    client = make_client(server.url, verify=_ca_file(authority, tmp_path), timeout=5.0)
+    received = Collector()
+    states = StateLog()
+    client.add_message_handler(received)
+    client.add_connection_handler(states)
+    response = client.authorize("deploy over wss", wait=True)
+    assert response.content.response_type == "authorization_approved"
+    note = client.say("pushed over wss")
+    received.wait_for(lambda got: any(m.id == note.id for m in got), 10.0, "the pushed note")
+    states.wait_for("connected", 10.0)
+    server.drop_connections()  # the stream reconnects over TLS too
+    states.wait_for("connected", 10.0)
+    again = client.authorize("deploy again", wait=True)
+    assert again.content.response_type == "authorization_approved"
