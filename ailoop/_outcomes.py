@@ -35,6 +35,12 @@ _TEXT = "text"
 _DECISION_FINAL_TYPES = frozenset({"timeout", "authorization_approved", "authorization_denied"})
 # Rust's `str::parse::<usize>` accepts ASCII digits with an optional leading '+'.
 _USIZE = re.compile(r"\+?[0-9]+")
+# Rust's `str::trim` strips the Unicode White_Space characters, and only those (Python's
+# `str.strip()` also strips U+001C..U+001F, which would resolve answers the server rejects).
+_RUST_WHITESPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -74,7 +80,7 @@ def resolve_decision_answer(
     """Resolve a decision answer the way the server does: ``(option id, label, index)``
     or None. Order: trimmed exact id, label ignoring ASCII case, 1-based number.
     """
-    wanted = answer.strip()
+    wanted = answer.strip(_RUST_WHITESPACE)
     pairs = _option_pairs(options)
     for index, (option_id, label) in enumerate(pairs):
         if option_id == wanted:
@@ -92,15 +98,15 @@ def resolve_decision_answer(
 
 def resolve_choice(choices: Sequence[Any], answer: str) -> Optional[int]:
     """The 0-based index of the v0 ``question`` choice that ``answer`` names, or None.
-    Order: trimmed exact text, text ignoring case, 1-based number.
+    Order: trimmed exact text, text ignoring ASCII case, 1-based number.
     """
-    wanted = answer.strip()
+    wanted = answer.strip(_RUST_WHITESPACE)
     texts = [choice if isinstance(choice, str) else "" for choice in choices]
     if wanted in texts:
         return texts.index(wanted)
-    folded = wanted.casefold()
+    folded = wanted.translate(_ASCII_LOWER)
     for index, text in enumerate(texts):
-        if text and text.casefold() == folded:
+        if text and text.translate(_ASCII_LOWER) == folded:
             return index
     return _one_based(wanted, len(texts))
 
