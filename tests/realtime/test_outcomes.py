@@ -208,3 +208,14 @@ def test_malformed_responses_are_never_final() -> None:
     frame = response("x")
     frame["content"] = "not an object"
     assert not evaluate_response(DECISION, frame).final
+
+
+@pytest.mark.parametrize(
+    ("answer", "resolved"),
+    [("\x1ccanary", None), ("canary\x1f", None), ("\xa0canary\u3000", "canary"), ("02", "canary")],
+)
+def test_trimming_follows_rust_not_python(answer: str, resolved: Optional[str]) -> None:
+    outcome = evaluate_response(DECISION, response(answer))
+    assert outcome.final is (resolved is not None)
+    if resolved is not None:
+        assert outcome.response["content"]["answer"] == resolved
