@@ -338,6 +338,7 @@ class AiloopClient:
         both id and label, so the resolved answer is the chosen text. Without choices
         the question is free text, which only v0 servers offer (v1:
         :class:`~ailoop.ValidationError`).
+
         With ``wait=True`` the call then blocks until the prompt's *final* response
         arrives and returns that response instead (see :meth:`wait_for_response` for
         what is final); it waits without a client-side deadline, until the answer or
@@ -345,6 +346,7 @@ class AiloopClient:
         ``wait_for_response(message.id, timeout=...)``. ``wait=True`` raises
         ``RuntimeError`` in a message or connection handler (it would block the thread
         that delivers the answer).
+
         The final answer to a question with choices is the chosen choice's text, whatever
         the era and however the human typed it (label, number).
 
@@ -382,6 +384,7 @@ class AiloopClient:
         option id or a :class:`~ailoop.DecisionRecommendation` naming one. ``timeout`` is
         the server-side ``timeout_seconds`` (rounded up; 0 or None = the server's
         default). Decisions exist on v1 servers only (v0: :class:`~ailoop.ValidationError`).
+
         With ``wait=True`` the call then blocks until the prompt's *final* response
         arrives and returns that response instead (see :meth:`wait_for_response` for
         what is final); it waits without a client-side deadline, until the answer or
@@ -389,6 +392,7 @@ class AiloopClient:
         ``wait_for_response(message.id, timeout=...)``. ``wait=True`` raises
         ``RuntimeError`` in a message or connection handler (it would block the thread
         that delivers the answer).
+
         The final answer carries the chosen option's id in ``content.answer`` and
         ``metadata = {"option_id", "label", "index"}``.
 
@@ -433,6 +437,7 @@ class AiloopClient:
         ``context`` is any JSON value shown with the request. ``timeout`` is the
         server-side ``timeout_seconds`` (rounded up; 0 or None = the server's default); a
         server-side timeout is answered ``authorization_denied``.
+
         With ``wait=True`` the call then blocks until the prompt's *final* response
         arrives and returns that response instead (see :meth:`wait_for_response` for
         what is final); it waits without a client-side deadline, until the answer or
@@ -440,6 +445,7 @@ class AiloopClient:
         ``wait_for_response(message.id, timeout=...)``. ``wait=True`` raises
         ``RuntimeError`` in a message or connection handler (it would block the thread
         that delivers the answer).
+
         The final ``content.response_type`` is ``"authorization_approved"`` or
         ``"authorization_denied"`` (a server-side timeout arrives as denied).
 
@@ -461,6 +467,7 @@ class AiloopClient:
 
     def navigate(self, url: str, channel: Optional[str] = None, *, wait: bool = False) -> Message:
         """Ask a human to open ``url`` and return the sent prompt as echoed.
+
         With ``wait=True`` the call then blocks until the prompt's *final* response
         arrives and returns that response instead (see :meth:`wait_for_response` for
         what is final); it waits without a client-side deadline, until the answer or
@@ -468,6 +475,7 @@ class AiloopClient:
         ``wait_for_response(message.id, timeout=...)``. ``wait=True`` raises
         ``RuntimeError`` in a message or connection handler (it would block the thread
         that delivers the answer).
+
         The final ``content.response_type`` is ``"authorization_approved"`` (the server
         opens the URL on its host) or ``"authorization_denied"``; an unanswered
         navigation is re-asked by the server after its default timeout, forever.
