@@ -283,6 +283,22 @@ def test_v0_cancel_terminal_timeout_and_free_text(
     assert client.ask("Anything to add?", wait=True).content.answer == "free words"
 
 
+def test_v0_navigate_cancel_then_approve(
+    v0_server: AiloopTestServer, make_client: MakeClient
+) -> None:
+    client = make_client(v0_server, protocol="v0")
+    prompt = client.navigate("https://example.org/v0")
+    v0_server.wait_for_pending(WAIT, message_id=prompt.id)
+    v0_server.respond(prompt.id, None, "cancelled")
+    with pytest.raises(TimeoutError) as caught:
+        client.wait_for_response(prompt.id, timeout=NOT_FINAL_WAIT)
+    assert caught.value.last_response.content.response_type == "cancelled"
+    v0_server.wait_for_pending(WAIT, message_id=prompt.id)
+    v0_server.respond(prompt.id, None, "authorization_approved")
+    response = client.wait_for_response(prompt.id, timeout=WAIT)
+    assert response.content.response_type == "authorization_approved"
+
+
 def test_v0_authorization(v0_server: AiloopTestServer, make_client: MakeClient) -> None:
     client = make_client(v0_server, protocol="v0")
     prompt = client.authorize("Deploy")
