@@ -1,0 +1,150 @@
+"""Faults at the seams of the realtime machinery: the catch-up requests of a reconnect
+failing or hanging, a handshake that never answers, a prompt the server drops silently,
+a reset agent handshake, and user code changing handlers and subscriptions while
+messages flow."""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from typing import Any, Callable, List
+
+import pytest
+
+import ailoop
+from ailoop import AiloopClient
+from ailoop.testing import AiloopTestServer
+from tests.reliability.conftest import SLACK, Collector, StateLog, socket_fds, wait_until
+
+pytestmark = pytest.mark.reliability
+
+
+def _connected(client: AiloopClient) -> StateLog:
+    states = StateLog()
+    client.add_connection_handler(states)
+    client.connect_websocket()
+    states.wait_for("connected", 10.0)
+    return states
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"status": 500, "body": '{"error":"boom"}'},
+        {"status": 503, "body": "<html>maintenance</html>", "content_type": "text/html"},
+        {"status": None, "reset": True},
+        {"status": None, "delay": 3.0},
+    ],
+    ids=["500", "503-html", "reset", "slower-than-timeout"],
+)
+def test_failing_catch_up_requests_lose_nothing(
+    server: AiloopTestServer, make_client: Callable[..., AiloopClient], fault: Any
+) -> None:
+    client = make_client(server.url, timeout=1.0, reconnect_delay=0.05, reconnect_attempts=20)
+    client.subscribe_to_channel("*")
+    received = Collector()
+    client.add_message_handler(received)
+    states = _connected(client)
+
+    server.fail_route("GET", "/", 503, "<html>down</html>", "text/html")  # hold the stream off
+    server.drop_connections()
+    states.wait_for("disconnected", 10.0)
+    missed = [client.say(f"while away {i}", channel=f"ch{i % 3}").id for i in range(9)]
+    server.clear_faults()
+    server.fail_route("GET", "/api/channels*", times=3, **fault)  # the catch-up fails
+    states.wait_for("connected", 30.0)
+    after = client.say("after the reconnect").id
+    expected = {str(i) for i in [*missed, after]}
+    received.wait_for(lambda got: expected <= {str(m.id) for m in got}, 15.0, "every message")
+    assert sorted(received.ids()) == sorted(expected), "each message exactly once"
+
+
+def test_close_while_the_handshake_hangs_is_bounded(
+    server: AiloopTestServer, make_client: Callable[..., AiloopClient]
+) -> None:
+    threads_before = threading.active_count()
+    client = make_client(server.url, timeout=30.0)
+    server.fail_route("GET", "/", None, delay=20.0)  # the upgrade never answers in time
+    outcome: queue.Queue[Any] = queue.Queue()
+
+    def connect() -> None:
+        try:
+            client.connect_websocket()
+            outcome.put("returned")
+        except BaseException as exc:
+            outcome.put(exc)
+
+    threading.Thread(target=connect, name="test-connect", daemon=True).start()
+    wait_until(lambda: any(r.path == "/" for r in server.requests), 5.0, "the handshake to start")
+    began = time.monotonic()
+    client.close()
+    assert time.monotonic() - began <= 2.0
+    result = outcome.get(timeout=2.0 * SLACK)
+    assert result == "returned" or isinstance(result, ailoop.AiloopError), repr(result)
+    wait_until(lambda: threading.active_count() == threads_before, 5.0, "threads to end")
+
+
+def test_a_prompt_the_server_drops_is_a_delivery_error_sent_once(
+    make_server: Callable[..., AiloopTestServer], make_client: Callable[..., AiloopClient]
+) -> None:
+    server = make_server(protocol="v0")  # a v1.0.0 server drops `decision` frames silently
+    fds_before = socket_fds()
+    client = make_client(server.url, timeout=5.0, echo_timeout=0.5, protocol="v1")
+    _connected(client)
+    began = time.monotonic()
+    with pytest.raises(ailoop.DeliveryError) as caught:
+        client.ask_decision("d", "Pick one", ["a", "b"])
+    assert time.monotonic() - began <= 0.5 * SLACK + 1.0
+    assert caught.value.message_id is not None
+    prompts = [f for f in server.frames if f.direction == "in" and '"decision"' in f.text]
+    assert len(prompts) == 1, "a prompt that got no echo is not sent again"
+    client.close()
+    wait_until(lambda: socket_fds() <= fds_before, 5.0, "the agent socket to close")
+
+
+def test_a_reset_agent_handshake_is_a_connection_error_and_sends_nothing(
+    server: AiloopTestServer, make_client: Callable[..., AiloopClient]
+) -> None:
+    client = make_client(server.url, timeout=5.0)
+    _connected(client)
+    server.fail_route("GET", "/", None, reset=True)
+    with pytest.raises(ailoop.ConnectionError):
+        client.authorize("deploy")
+    assert not [f for f in server.frames if f.direction == "in" and "deploy" in f.text]
+
+
+def test_handlers_and_subscriptions_change_safely_while_messages_flow(
+    server: AiloopTestServer, make_client: Callable[..., AiloopClient]
+) -> None:
+    client = make_client(server.url, timeout=5.0)
+    steady = Collector()
+    client.add_message_handler(steady)
+    full = client.message_queue(maxsize=1)  # never drained: must not stall anything
+    _connected(client)
+    stop = threading.Event()
+    errors: List[BaseException] = []
+
+    def churn(worker: int) -> None:
+        try:
+            while not stop.is_set():
+                handler = Collector()
+                client.add_message_handler(handler)
+                client.subscribe_to_channel(f"churn-{worker}")
+                client.remove_message_handler(handler)
+                client.unsubscribe_from_channel(f"churn-{worker}")
+        except BaseException as exc:
+            errors.append(exc)
+
+    workers = [threading.Thread(target=churn, args=(w,), daemon=True) for w in range(4)]
+    for thread in workers:
+        thread.start()
+    sent = [client.say(f"flow {i}").id for i in range(100)]
+    steady.wait_for(lambda got: len(got) >= len(sent), 20.0, "the steady handler's messages")
+    stop.set()
+    for thread in workers:
+        thread.join(5.0)
+    assert not errors, errors[:3]
+    assert [m.id for m in steady.messages][: len(sent)] == sent, "in server order, none lost"
+    assert full.qsize() == 1
+    assert client.dropped_messages >= len(sent) - 1
