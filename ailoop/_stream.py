@@ -43,6 +43,7 @@ import websocket
 
 from ailoop._agent import _handshake_error as handshake_error
 from ailoop._connection_state import ConnectionEvent, ConnectionState
+from ailoop._readahead import ReadAheadWebSocket
 from ailoop.exceptions import AiloopError, AuthenticationError, ConnectionError, TimeoutError
 
 __all__ = [
@@ -100,8 +101,11 @@ class OptionsSocketFactory:
         self._connect = {k: v for k, v in options.items() if k not in self._CONSTRUCTOR_OPTIONS}
 
     def new_socket(self) -> websocket.WebSocket:
-        """An unconnected WebSocket carrying the TLS and UTF-8 options."""
-        return websocket.WebSocket(**self._constructor)
+        """An unconnected WebSocket carrying the TLS and UTF-8 options; it reads its socket
+        ahead (:class:`ailoop._readahead.ReadAheadWebSocket`), which spares the network
+        thread most system calls on a busy stream.
+        """
+        return ReadAheadWebSocket(**self._constructor)
 
     def connect(self, ws: websocket.WebSocket, timeout: float) -> None:
         """Open ``ws`` to :attr:`url` with the headers and proxy options."""
