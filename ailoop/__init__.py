@@ -1,49 +1,59 @@
-"""ailoop-py: a blocking, threaded Python SDK for the ailoop human-in-the-loop server."""
+"""ailoop-py: a blocking, threaded Python SDK for the ailoop human-in-the-loop server.
 
+The public names below are loaded on first use (PEP 562), so ``import ailoop`` itself
+costs about a millisecond: pytest imports the package in every run of every project
+that has ailoop-py installed (for the ``pytest11`` plugin), and that run should not pay
+for requests, websocket-client and dataclasses-json. The first ``ailoop.<name>`` (or
+``from ailoop import ...``) imports the client and the models, once, for every thread.
+"""
+
+import importlib
 import logging
+from typing import TYPE_CHECKING, Any, Dict, List
 
-from ailoop._connection_state import ConnectionEvent, ConnectionState
-from ailoop.client import AiloopClient
-from ailoop.exceptions import (
-    AiloopError,
-    AuthenticationError,
-    ClientClosedError,
-    ConnectionError,
-    DeliveryError,
-    NotFoundError,
-    ServerError,
-    TimeoutError,
-    ValidationError,
-)
-from ailoop.models import (
-    AuthorizationContent,
-    ChannelInfo,
-    ChannelStats,
-    DecisionContent,
-    DecisionOption,
-    DecisionRecommendation,
-    DependencyType,
-    HealthInfo,
-    Message,
-    NavigateContent,
-    NotificationContent,
-    NotificationPriority,
-    PendingItem,
-    QuestionContent,
-    ResponseContent,
-    ResponseType,
-    SenderType,
-    ServerStats,
-    Task,
-    TaskCreateContent,
-    TaskDependencies,
-    TaskDependencyAddContent,
-    TaskDependencyRemoveContent,
-    TaskGraph,
-    TaskState,
-    TaskUpdateContent,
-    UnknownContent,
-)
+if TYPE_CHECKING:
+    from ailoop._connection_state import ConnectionEvent, ConnectionState
+    from ailoop.client import AiloopClient
+    from ailoop.exceptions import (
+        AiloopError,
+        AuthenticationError,
+        ClientClosedError,
+        ConnectionError,
+        DeliveryError,
+        NotFoundError,
+        ServerError,
+        TimeoutError,
+        ValidationError,
+    )
+    from ailoop.models import (
+        AuthorizationContent,
+        ChannelInfo,
+        ChannelStats,
+        DecisionContent,
+        DecisionOption,
+        DecisionRecommendation,
+        DependencyType,
+        HealthInfo,
+        Message,
+        NavigateContent,
+        NotificationContent,
+        NotificationPriority,
+        PendingItem,
+        QuestionContent,
+        ResponseContent,
+        ResponseType,
+        SenderType,
+        ServerStats,
+        Task,
+        TaskCreateContent,
+        TaskDependencies,
+        TaskDependencyAddContent,
+        TaskDependencyRemoveContent,
+        TaskGraph,
+        TaskState,
+        TaskUpdateContent,
+        UnknownContent,
+    )
 
 __version__ = "0.1.0"
 
@@ -92,11 +102,56 @@ __all__ = [
     "__version__",
 ]
 
-# Public classes present themselves as ``ailoop.X`` in reprs, docs and pickles. Pickle and
-# dataclasses-json still work: every class is reachable as ``ailoop.<name>``, and the models
-# hold no string annotations that would need their defining module to resolve.
-for _name in __all__:
-    _public = globals()[_name]
-    if isinstance(_public, type):
-        _public.__module__ = "ailoop"
-del _name, _public
+_HOMES: Dict[str, str] = {
+    "AiloopClient": "ailoop.client",
+    "ConnectionEvent": "ailoop._connection_state",
+    "ConnectionState": "ailoop._connection_state",
+    **dict.fromkeys(
+        (
+            "AiloopError",
+            "AuthenticationError",
+            "ClientClosedError",
+            "ConnectionError",
+            "DeliveryError",
+            "NotFoundError",
+            "ServerError",
+            "TimeoutError",
+            "ValidationError",
+        ),
+        "ailoop.exceptions",
+    ),
+}
+"""Module of each public name; every other name of ``__all__`` lives in ``ailoop.models``."""
+
+
+def _load_public_names() -> None:
+    """Import every public name into this module.
+
+    Public classes present themselves as ``ailoop.X`` in reprs, docs and pickles. Pickle
+    and dataclasses-json still work: every class is reachable as ``ailoop.<name>``, and
+    the models hold no string annotations that would need their defining module to
+    resolve.
+    """
+    namespace = globals()
+    for name in __all__:
+        if name == "__version__":
+            continue
+        value = getattr(importlib.import_module(_HOMES.get(name, "ailoop.models")), name)
+        if isinstance(value, type):
+            value.__module__ = "ailoop"
+        namespace[name] = value
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, with their exact types
+
+    def __getattr__(name: str) -> Any:
+        """Load the public names on first use."""
+        if name not in __all__:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        _load_public_names()
+        return globals()[name]
+
+
+def __dir__() -> List[str]:
+    """The module's names, the not yet loaded public ones included."""
+    return sorted(set(globals()) | set(__all__))
