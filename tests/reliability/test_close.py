@@ -79,7 +79,9 @@ def test_close_from_many_threads_at_once_with_waiters_and_handlers(
     for thread in closers:
         thread.join(CLOSE_BOUND * SLACK)
         assert not thread.is_alive(), "close() hung"
-    assert all(durations.get_nowait() <= CLOSE_BOUND for _ in range(callers))
+    measured = [durations.get_nowait() for _ in range(callers)]
+    assert max(measured) <= CLOSE_BOUND
+    print(f"\nclose: {callers} concurrent calls, slowest {max(measured) * 1000:.0f} ms")
     errors = [outcomes.get(timeout=CLOSE_BOUND) for _ in range(5)]
     assert all(isinstance(error, ailoop.ClientClosedError) for error in errors), errors
     client.close()  # still idempotent afterwards

@@ -127,5 +127,6 @@ def test_soak_1000_prompts_over_8_channels_from_8_threads(soak_server_url: str) 
     wait_until(lambda: socket_fds() <= fds_before + 2, 5.0, "descriptors back")
     print(  # the figures for docs/reliability.rst, shown with pytest -s
         f"\nsoak: {PROMPTS} prompts, {THREADS} threads, {elapsed:.1f} s, "
-        f"memory growth {growth / MIB:.2f} MiB"
+        f"memory growth {growth / MIB:.2f} MiB, threads {threading.active_count()} "
+        f"(baseline {threads_before}), descriptors {socket_fds()} (baseline {fds_before})"
     )
