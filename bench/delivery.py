@@ -4,15 +4,19 @@ Each round the stand-in pushes the same number of fresh frames (a mix of notific
 responses, decisions and authorizations over several channels) to the one connected
 consumer: either the SDK (viewer thread -> de-duplication -> dispatcher -> ``Message`` in
 the handler) or a raw viewer socket decoding each frame with ``json.loads``. The clock
-runs from the stand-in's first send to the last frame handled.
+runs from the stand-in's first send to the last frame handled. A third contender runs the raw
+loop on the SDK's read-ahead socket, to show the limit of the stack with that technique.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Type
 
+import websocket
+
+from ailoop._readahead import ReadAheadWebSocket
 from ailoop.client import AiloopClient
 from bench.harness import BenchResult, Row, Series, alternate, paired_ratio, verdict
 from bench.raw_ws import open_viewer, recv_json
@@ -55,7 +59,7 @@ def run(quick: bool) -> BenchResult:
     """Alternate SDK and raw rounds, one consumer connected at a time."""
     count = 4000 if quick else 8000  # below max_pending_messages: nothing may be dropped
     rounds = 5 if quick else 9
-    cpu_per_message: Dict[str, List[float]] = {"sdk": [], "raw": []}
+    cpu_per_message: Dict[str, List[float]] = {"sdk": [], "raw": [], "raw_readahead": []}
     with StandInProcess() as server, AiloopClient(server.url, channel=CHANNELS[0]) as client:
         client.subscribe_to_channel("*")
         handler = CountingHandler()
@@ -72,25 +76,34 @@ def run(quick: bool) -> BenchResult:
             client.disconnect_websocket()
             return count / (handler.finished_at - reply["t0"])
 
-        def raw_round() -> float:
-            ws = open_viewer(server.ws_url)
+        def raw_round(key: str, socket_class: Type[websocket.WebSocket]) -> float:
+            ws = open_viewer(server.ws_url, socket_class=socket_class)
             try:
                 cpu_before = time.process_time()
                 server.send("inject", count=count, channels=CHANNELS)
                 for _ in range(count):
                     recv_json(ws)
                 finished_at = time.perf_counter()
-                cpu_per_message["raw"].append((time.process_time() - cpu_before) / count * 1e6)
+                cpu_per_message[key].append((time.process_time() - cpu_before) / count * 1e6)
             finally:
                 ws.close()
             reply = server.receive()
             return count / (finished_at - reply["t0"])
 
-        samples = alternate(rounds, {"sdk": sdk_round, "raw": raw_round})
+        samples = alternate(
+            rounds,
+            {
+                "sdk": sdk_round,
+                "raw": lambda: raw_round("raw", websocket.WebSocket),
+                "raw_readahead": lambda: raw_round("raw_readahead", ReadAheadWebSocket),
+            },
+        )
         dropped = client.dropped_messages
     sdk = Series("SDK handler", "msg/s", samples["sdk"])
     raw = Series("raw recv + json.loads", "msg/s", samples["raw"])
+    readahead = Series("raw loop, read-ahead socket", "msg/s", samples["raw_readahead"])
     sdk_cpu = Series("SDK CPU", "µs", cpu_per_message["sdk"][1:])
+    readahead_cpu = Series("raw read-ahead CPU", "µs", cpu_per_message["raw_readahead"][1:])
     raw_cpu = Series("raw CPU", "µs", cpu_per_message["raw"][1:])
     ratio = paired_ratio(sdk, raw)
     result = BenchResult(key="delivery", title="2. Delivery to a handler")
@@ -104,6 +117,16 @@ def run(quick: bool) -> BenchResult:
             verdict=verdict(ratio.median >= GOAL),
         )
     )
+    result.rows.append(
+        Row(
+            item="2b. same, baseline on the SDK's read-ahead socket",
+            sdk=sdk.describe(),
+            baseline=f"raw loop on `ReadAheadWebSocket`: {readahead.describe()}",
+            ratio=paired_ratio(sdk, readahead).describe(),
+            goal="(reference)",
+            verdict="n/a",
+        )
+    )
     result.details.extend(
         [
             f"{rounds} alternating rounds of {count} frames (notification, response, decision, "
@@ -113,7 +136,8 @@ def run(quick: bool) -> BenchResult:
             f"- Per message: SDK {1e6 / sdk.median:.1f} µs, raw {1e6 / raw.median:.1f} µs "
             f"(the SDK's own work: {1e6 / sdk.median - 1e6 / raw.median:.1f} µs).",
             f"- CPU time of this process per message (all threads): SDK {sdk_cpu.describe(1)}, "
-            f"raw {raw_cpu.describe(1)}. The raw loop uses about one full core, so its rate "
+            f"raw {raw_cpu.describe(1)}, raw on the read-ahead socket "
+            f"{readahead_cpu.describe(1)}. The raw loop uses about one full core, so its rate "
             "is the client's limit, not the stand-in's: the stand-in queues each round's "
             "frames while its sending is paused and releases them at once.",
         ]

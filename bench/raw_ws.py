@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Type
 
 import websocket
 
@@ -19,9 +19,13 @@ SOCKET_OPTIONS: Dict[str, Any] = {"skip_utf8_validation": True}
 HELLO = json.dumps({"subscribe": "*"})
 
 
-def open_viewer(ws_url: str, timeout: float = 10.0) -> websocket.WebSocket:
+def open_viewer(
+    ws_url: str,
+    timeout: float = 10.0,
+    socket_class: Type[websocket.WebSocket] = websocket.WebSocket,
+) -> websocket.WebSocket:
     """A viewer connection: connected and hello sent (the replay follows)."""
-    ws = websocket.create_connection(ws_url, timeout=timeout, **SOCKET_OPTIONS)
+    ws = websocket.create_connection(ws_url, timeout=timeout, class_=socket_class, **SOCKET_OPTIONS)
     ws.send(HELLO)
     return ws
 
