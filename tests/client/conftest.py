@@ -48,8 +48,10 @@ def v1_client(v1_server: AiloopTestServer) -> Iterator[AiloopClient]:
 
 
 def inbound_frames(server: AiloopTestServer) -> List[Dict[str, Any]]:
-    """The JSON frames clients sent to ``server`` over WebSocket, in order."""
-    return [json.loads(frame.text) for frame in server.frames if frame.direction == "in"]
+    """The JSON frames clients sent to ``server`` over WebSocket, in order, without the
+    realtime stream's viewer hello (``{"subscribe": "*"}``)."""
+    frames = [json.loads(frame.text) for frame in server.frames if frame.direction == "in"]
+    return [frame for frame in frames if "subscribe" not in frame]
 
 
 def request_paths(server: AiloopTestServer) -> List[str]:

@@ -27,7 +27,7 @@ def test_token_is_sent_on_rest_and_on_the_websocket_handshake(auth_server, era):
         f"Bearer {TOKEN}"
     }
     handshakes = [request for request in auth_server.requests if request.path == "/"]
-    assert len(handshakes) == 1
+    assert len(handshakes) == 2  # the realtime stream's viewer connection, then the prompt's
 
 
 def test_token_comes_from_the_environment(auth_server, era, monkeypatch):
