@@ -2,9 +2,10 @@
 
 The server never de-duplicates: a viewer's history replay overlaps with live frames, and
 every reconnect replays up to 500 messages per channel again. :class:`SeenMessages`
-remembers the most recent ids per channel (as many as the server keeps in a channel's
-history) for a bounded number of channels, so memory stays bounded however long the
-client runs. It is owned by the network thread and takes no lock.
+remembers the most recent ids per channel (twice as many as the server keeps in a
+channel's history, because a catch-up may deliver older messages after newer live ones)
+for a bounded number of channels, so memory stays bounded however long the client runs.
+It is owned by the network thread and takes no lock.
 """
 
 from collections import OrderedDict, deque
@@ -12,7 +13,7 @@ from typing import Deque, Set, Tuple
 
 __all__ = ["SeenMessages"]
 
-IDS_PER_CHANNEL = 1000
+IDS_PER_CHANNEL = 2000
 MAX_CHANNELS = 1000
 
 

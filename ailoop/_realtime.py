@@ -52,11 +52,11 @@ logger = logging.getLogger("ailoop.realtime")
 
 Frame = Dict[str, Any]
 ALL_CHANNELS = "*"
-# What a viewer's hello replays per channel (PROTOCOL.md §6.4). Seeding and catch-up read
-# the same window: every message in it was either replayed to us before, seen live, or
-# published while we were away -- so catch-up never mistakes old traffic for new.
+# What a viewer's hello replays per channel (PROTOCOL.md §6.4): seeding before the first
+# hello reads this much, so the replay that follows is not handed to handlers.
 REPLAY_WINDOW = 500
-# A wait's own look at the history reads everything the server keeps (1000 per channel).
+# Everything the server keeps per channel (§7.9). Catch-up and a wait's own look at the
+# history read this much, so a gap longer than the replay loses nothing.
 HISTORY_LIMIT = 1000
 POLL_INTERVAL = 1.0
 CLOSE_TIMEOUT = 2.0
@@ -459,12 +459,25 @@ class RealtimeEngine:
         channels = self._handler_channels() | {channel for _, channel in waiting if channel}
         stored: Set[str] = set()
         for channel in sorted(channels):
-            for frame in self._history.channel_history(channel, REPLAY_WINDOW):
-                self._route(frame, deliver=True)
+            frames = self._history.channel_history(channel, HISTORY_LIMIT)
+            first_missed = self._oldest_seen_index(channel, frames)
+            for index, frame in enumerate(frames):
+                self._route(frame, deliver=index >= first_missed)
                 stored.add(_lower(frame.get("id")) or "")
         for prompt_id, _ in waiting:
             if prompt_id not in stored and self._history.find_message(prompt_id) is None:
                 self._waiters.fail(prompt_id, _lost_prompt(prompt_id))
+
+    def _oldest_seen_index(self, channel: str, frames: List[Frame]) -> int:
+        """Where the messages this client may have missed start in a channel's history: at
+        the oldest one it has seen (replayed, seeded or live). Anything stored before that
+        predates the client's first look at the channel and is not news; with nothing
+        seen, the whole window was published while the client was away.
+        """
+        for index, frame in enumerate(frames):
+            if (channel, _lower(frame.get("id"))) in self._seen:
+                return index
+        return 0
 
     def _handler_channels(self) -> Set[str]:
         subscriptions = self._subscriptions
