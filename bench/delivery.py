@@ -18,7 +18,15 @@ import websocket
 
 from ailoop._readahead import ReadAheadWebSocket
 from ailoop.client import AiloopClient
-from bench.harness import BenchResult, Row, Series, alternate, paired_ratio, verdict
+from bench.harness import (
+    BenchResult,
+    Row,
+    Series,
+    alternate,
+    paired_extra_micros,
+    paired_ratio,
+    verdict,
+)
 from bench.raw_ws import open_viewer, recv_json
 from bench.server import StandInProcess
 
@@ -134,7 +142,7 @@ def run(quick: bool) -> BenchResult:
             f"`*`), one consumer connected at a time, {dropped} messages dropped.",
             "",
             f"- Per message: SDK {1e6 / sdk.median:.1f} µs, raw {1e6 / raw.median:.1f} µs "
-            f"(the SDK's own work: {1e6 / sdk.median - 1e6 / raw.median:.1f} µs).",
+            f"(the SDK's own work, per round: {paired_extra_micros(sdk, raw).median:.1f} µs).",
             f"- CPU time of this process per message (all threads): SDK {sdk_cpu.describe(1)}, "
             f"raw {raw_cpu.describe(1)}, raw on the read-ahead socket "
             f"{readahead_cpu.describe(1)}. The raw loop uses about one full core, so its rate "

@@ -72,6 +72,15 @@ def paired_ratio(sdk: Series, baseline: Series) -> Ratio:
     return Ratio([s / b for s, b in zip(sdk.values, baseline.values)])
 
 
+def paired_extra_micros(sdk: Series, baseline: Series) -> Series:
+    """Per round, the µs per operation the SDK spends beyond the baseline (from rates)."""
+    return Series(
+        "SDK extra",
+        "µs",
+        [1e6 / s - 1e6 / b for s, b in zip(sdk.values, baseline.values)],
+    )
+
+
 def alternate(
     rounds: int, contenders: Dict[str, Callable[[], float]], warmup: int = 1
 ) -> Dict[str, List[float]]:

@@ -15,7 +15,16 @@ import requests
 
 import ailoop
 from ailoop.client import AiloopClient
-from bench.harness import BenchResult, Row, Series, alternate, paired_ratio, rate, verdict
+from bench.harness import (
+    BenchResult,
+    Row,
+    Series,
+    alternate,
+    paired_extra_micros,
+    paired_ratio,
+    rate,
+    verdict,
+)
 from bench.server import StandInProcess
 
 GOAL = 0.9
@@ -97,7 +106,7 @@ def run(quick: bool) -> BenchResult:
     raw = Series("requests.Session", "calls/s", samples["requests"])
     hx_series = Series("httpx.Client", "calls/s", samples["httpx"])
     ratio = paired_ratio(sdk, raw)
-    overhead_us = 1e6 / sdk.median - 1e6 / raw.median
+    overhead = paired_extra_micros(sdk, raw)
     result = BenchResult(key="say_throughput", title="1 and 7. say() throughput")
     result.rows.append(
         Row(
@@ -127,7 +136,8 @@ def run(quick: bool) -> BenchResult:
             "",
             f"- Per-call time: SDK {1e6 / sdk.median:.0f} µs, raw requests "
             f"{1e6 / raw.median:.0f} µs, raw httpx {1e6 / hx_series.median:.0f} µs.",
-            f"- Overhead the SDK adds over raw requests: **{overhead_us:.0f} µs per call** "
+            f"- Overhead the SDK adds over raw requests, per round: **{overhead.median:.0f} µs "
+            f"per call** [{min(overhead.values):.0f} to {max(overhead.values):.0f}] "
             "(where it goes: see the profile below).",
             f"- httpx vs requests: {paired_ratio(hx_series, raw).describe()} "
             "(above 1: httpx is faster).",
