@@ -52,8 +52,9 @@ logger = logging.getLogger("ailoop.realtime")
 
 Frame = Dict[str, Any]
 ALL_CHANNELS = "*"
-# What a viewer's hello replays per channel (PROTOCOL.md §6.4): seeding before the first
-# hello reads this much, so the replay that follows is not handed to handlers.
+# What a viewer's hello replays of every channel (PROTOCOL.md §6.4): seeding before the
+# first hello reads this much of each, so the replay that follows is never handed to
+# handlers, not even for a channel subscribed to while the replay is still arriving.
 REPLAY_WINDOW = 500
 # Everything the server keeps per channel (§7.9). Catch-up and a wait's own look at the
 # history read this much, so a gap longer than the replay loses nothing.
@@ -447,7 +448,7 @@ class RealtimeEngine:
     def _seed(self) -> None:
         if self._history_seeded:
             return
-        for channel in self._handler_channels():
+        for channel in self._history.channel_names():
             for frame in self._history.channel_history(channel, REPLAY_WINDOW):
                 self._route(frame, deliver=False)
 
