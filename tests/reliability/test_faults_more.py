@@ -11,9 +11,10 @@ import time
 from typing import Any, Callable, List
 
 import pytest
+import requests
 
 import ailoop
-from ailoop import AiloopClient
+from ailoop import AiloopClient, Message, NotificationContent
 from ailoop.testing import AiloopTestServer
 from tests.reliability.conftest import SLACK, Collector, StateLog, socket_fds, wait_until
 
@@ -148,3 +149,75 @@ def test_handlers_and_subscriptions_change_safely_while_messages_flow(
     assert [m.id for m in steady.messages][: len(sent)] == sent, "in server order, none lost"
     assert full.qsize() == 1
     assert client.dropped_messages >= len(sent) - 1
+
+
+def _post_many(server: AiloopTestServer, channel: str, count: int) -> List[str]:
+    """Store ``count`` notifications in ``channel`` over plain HTTP; their ids."""
+    ids = []
+    with requests.Session() as session:
+        for index in range(count):
+            message = Message.new(channel, NotificationContent(text=f"{channel} {index}"))
+            answer = session.post(
+                f"{server.url}/api/v1/messages",
+                data=message.to_json(),
+                headers={"Content-Type": "application/json"},
+                timeout=10,
+            )
+            assert answer.status_code == 201
+            ids.append(str(message.id))
+    return ids
+
+
+@pytest.mark.parametrize(
+    "old, missed, subscribe_late",
+    [(1000, 100, False), (800, 700, False), (0, 999, False), (900, 100, True)],
+)
+def test_a_gap_longer_than_the_replay_loses_nothing_and_replays_no_old_history(
+    server: AiloopTestServer,
+    make_client: Callable[..., AiloopClient],
+    old: int,
+    missed: int,
+    subscribe_late: bool,
+) -> None:
+    """The server keeps 1000 messages per channel but replays only 500 on a hello: the
+    catch-up must still hand every message stored while away to handlers, once, and
+    never history older than the client's first look at the channel (also when the
+    channel is subscribed to only after the first connection)."""
+    before = set(_post_many(server, "busy", old))
+    client = make_client(server.url, timeout=10.0, reconnect_delay=0.05, reconnect_attempts=50)
+    if not subscribe_late:
+        client.subscribe_to_channel("busy")
+    received = Collector()
+    client.add_message_handler(received)
+    states = _connected(client)
+    if subscribe_late:
+        client.subscribe_to_channel("busy")
+    server.fail_route("GET", "/", 503, "<html>down</html>", "text/html")
+    server.drop_connections()
+    states.wait_for("disconnected", 10.0)
+    away = _post_many(server, "busy", missed)
+    server.clear_faults()
+    states.wait_for("connected", 30.0)
+    marker = client.say("back", channel="busy").id
+    received.wait_for(lambda got: any(m.id == marker for m in got), 20.0, "the marker")
+    ids = received.ids()
+    assert not before & set(ids), f"{len(before & set(ids))} old messages handed out as new"
+    assert len(ids) == len(set(ids)), "duplicates"
+    assert [i for i in ids if i != str(marker)] == away, "every missed message, in order"
+
+
+def test_subscribing_right_after_connecting_never_hands_out_the_replay(
+    server: AiloopTestServer, make_client: Callable[..., AiloopClient]
+) -> None:
+    """The hello replays up to 500 old messages of every channel; a channel subscribed to
+    while they are still arriving must not get them as news."""
+    old = set(_post_many(server, "busy", 900))
+    client = make_client(server.url, timeout=10.0)
+    received = Collector()
+    client.add_message_handler(received)
+    client.connect_websocket()
+    client.subscribe_to_channel("busy")
+    marker = client.say("news", channel="busy").id
+    received.wait_for(lambda got: any(m.id == marker for m in got), 20.0, "the news")
+    assert not old & set(received.ids()), "replayed history was handed out as news"
+    assert received.ids() == [str(marker)]
