@@ -215,3 +215,30 @@ def test_a_never_used_client_closes_instantly_and_then_refuses_everything(
         with pytest.raises(ailoop.ClientClosedError):
             call()
     assert server.requests == []
+
+
+def test_close_cuts_a_prompt_waiting_for_its_echo(
+    make_server: Callable[..., AiloopTestServer], make_client: Callable[..., AiloopClient]
+) -> None:
+    server = make_server(protocol="v0")  # drops v1 decisions: their echo never comes
+    client = make_client(server.url, timeout=5.0, echo_timeout=30.0, protocol="v1")
+    _connected(client)
+    outcome: queue.Queue[Any] = queue.Queue()
+
+    def prompt() -> None:
+        try:
+            outcome.put(client.ask_decision("d", "Pick", ["a", "b"]))
+        except BaseException as exc:
+            outcome.put(exc)
+
+    threading.Thread(target=prompt, name="test-prompt", daemon=True).start()
+    wait_until(
+        lambda: any(f.direction == "in" and '"decision"' in f.text for f in server.frames),
+        10.0,
+        "the decision to be sent",
+    )
+    began = time.monotonic()
+    client.close()
+    error = outcome.get(timeout=CLOSE_BOUND * SLACK)
+    assert isinstance(error, ailoop.ClientClosedError), repr(error)
+    assert time.monotonic() - began <= CLOSE_BOUND
