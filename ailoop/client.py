@@ -65,6 +65,7 @@ from ailoop._validation import (
     validate_text,
     validate_url,
     validate_uuid,
+    validate_wait_timeout,
 )
 from ailoop.exceptions import ClientClosedError, DeliveryError, ValidationError
 from ailoop.models import (
@@ -328,6 +329,7 @@ class AiloopClient:
         choices: Optional[List[str]] = None,
         *,
         wait: bool = False,
+        wait_timeout: Optional[float] = None,
     ) -> Message:
         """Ask a human a question and return the sent prompt as the server echoed it.
 
@@ -341,9 +343,10 @@ class AiloopClient:
 
         With ``wait=True`` the call then blocks until the prompt's *final* response
         arrives and returns that response instead (see :meth:`wait_for_response` for
-        what is final); it waits without a client-side deadline, until the answer or
-        :meth:`close` -- for a bounded wait send with ``wait=False`` and call
-        ``wait_for_response(message.id, timeout=...)``. ``wait=True`` raises
+        what is final). ``wait_timeout`` (seconds, counted from the delivery of the
+        prompt) bounds that wait: past it :class:`~ailoop.TimeoutError` is raised, never
+        an approval; without it the call waits until the answer or :meth:`close`
+        (the server's own ``timeout`` normally ends it first). ``wait=True`` raises
         ``RuntimeError`` in a message or connection handler (it would block the thread
         that delivers the answer).
 
@@ -363,7 +366,7 @@ class AiloopClient:
         seconds = validate_prompt_timeout(timeout)
         checked_choices = None if choices is None else validate_choices(choices)
         plan = ask_plan(self._era.era(), target, text, seconds, checked_choices)
-        return self._send_prompt(plan, wait=_flag(wait, "wait"))
+        return self._send_prompt(plan, wait=_flag(wait, "wait"), wait_timeout=wait_timeout)
 
     def ask_decision(  # noqa: PLR0917 - the positional order is the original SDK's
         self,
@@ -376,6 +379,7 @@ class AiloopClient:
         recommendation: Union[str, DecisionRecommendation, None] = None,
         *,
         wait: bool = False,
+        wait_timeout: Optional[float] = None,
     ) -> Message:
         """Ask a human to pick one of ``options`` and return the sent decision as echoed.
 
@@ -387,9 +391,10 @@ class AiloopClient:
 
         With ``wait=True`` the call then blocks until the prompt's *final* response
         arrives and returns that response instead (see :meth:`wait_for_response` for
-        what is final); it waits without a client-side deadline, until the answer or
-        :meth:`close` -- for a bounded wait send with ``wait=False`` and call
-        ``wait_for_response(message.id, timeout=...)``. ``wait=True`` raises
+        what is final). ``wait_timeout`` (seconds, counted from the delivery of the
+        prompt) bounds that wait: past it :class:`~ailoop.TimeoutError` is raised, never
+        an approval; without it the call waits until the answer or :meth:`close`
+        (the server's own ``timeout`` normally ends it first). ``wait=True`` raises
         ``RuntimeError`` in a message or connection handler (it would block the thread
         that delivers the answer).
 
@@ -421,7 +426,7 @@ class AiloopClient:
             context_markdown=context_markdown,
             recommendation=checked_recommendation,
         )
-        return self._send_prompt(plan, wait=_flag(wait, "wait"))
+        return self._send_prompt(plan, wait=_flag(wait, "wait"), wait_timeout=wait_timeout)
 
     def authorize(
         self,
@@ -431,6 +436,7 @@ class AiloopClient:
         context: Any = None,
         *,
         wait: bool = False,
+        wait_timeout: Optional[float] = None,
     ) -> Message:
         """Ask a human to approve ``action`` and return the sent prompt as echoed.
 
@@ -440,9 +446,10 @@ class AiloopClient:
 
         With ``wait=True`` the call then blocks until the prompt's *final* response
         arrives and returns that response instead (see :meth:`wait_for_response` for
-        what is final); it waits without a client-side deadline, until the answer or
-        :meth:`close` -- for a bounded wait send with ``wait=False`` and call
-        ``wait_for_response(message.id, timeout=...)``. ``wait=True`` raises
+        what is final). ``wait_timeout`` (seconds, counted from the delivery of the
+        prompt) bounds that wait: past it :class:`~ailoop.TimeoutError` is raised, never
+        an approval; without it the call waits until the answer or :meth:`close`
+        (the server's own ``timeout`` normally ends it first). ``wait=True`` raises
         ``RuntimeError`` in a message or connection handler (it would block the thread
         that delivers the answer).
 
@@ -463,16 +470,25 @@ class AiloopClient:
         return self._send_prompt(
             authorization_plan(target, text, seconds, _json_value(context, "context")),
             wait=_flag(wait, "wait"),
+            wait_timeout=wait_timeout,
         )
 
-    def navigate(self, url: str, channel: Optional[str] = None, *, wait: bool = False) -> Message:
+    def navigate(
+        self,
+        url: str,
+        channel: Optional[str] = None,
+        *,
+        wait: bool = False,
+        wait_timeout: Optional[float] = None,
+    ) -> Message:
         """Ask a human to open ``url`` and return the sent prompt as echoed.
 
         With ``wait=True`` the call then blocks until the prompt's *final* response
         arrives and returns that response instead (see :meth:`wait_for_response` for
-        what is final); it waits without a client-side deadline, until the answer or
-        :meth:`close` -- for a bounded wait send with ``wait=False`` and call
-        ``wait_for_response(message.id, timeout=...)``. ``wait=True`` raises
+        what is final). ``wait_timeout`` (seconds, counted from the delivery of the
+        prompt) bounds that wait: past it :class:`~ailoop.TimeoutError` is raised, never
+        an approval; without it the call waits until the answer or :meth:`close`
+        (the server's own ``timeout`` normally ends it first). ``wait=True`` raises
         ``RuntimeError`` in a message or connection handler (it would block the thread
         that delivers the answer).
 
@@ -490,10 +506,14 @@ class AiloopClient:
         self._check_open()
         checked_url = validate_url(url)
         return self._send_prompt(
-            navigate_plan(self._target_channel(channel), checked_url), wait=_flag(wait, "wait")
+            navigate_plan(self._target_channel(channel), checked_url),
+            wait=_flag(wait, "wait"),
+            wait_timeout=wait_timeout,
         )
 
-    def _send_prompt(self, plan: PromptPlan, *, wait: bool = False) -> Message:
+    def _send_prompt(
+        self, plan: PromptPlan, *, wait: bool = False, wait_timeout: Optional[float] = None
+    ) -> Message:
         """Deliver a prompt; return the echoed Message, or with ``wait`` its final response.
 
         Every prompt method ends here, in the calling thread. With ``realtime`` the
@@ -503,9 +523,12 @@ class AiloopClient:
         ``realtime`` the prompt is posted over HTTP.
         """
         self._check_open()
-        return self._deliver(plan, wait)
+        deadline = validate_wait_timeout(wait_timeout, "wait_timeout")
+        if deadline is not None and not wait:
+            raise ValidationError("wait_timeout needs wait=True")
+        return self._deliver(plan, wait, deadline)
 
-    def _deliver(self, plan: PromptPlan, wait: bool) -> Message:
+    def _deliver(self, plan: PromptPlan, wait: bool, wait_timeout: Optional[float]) -> Message:
         """Try the attempts of ``plan`` in order until one is echoed.
 
         An echo that proves the server's era settles it; when the last attempt is not
@@ -514,7 +537,7 @@ class AiloopClient:
         refused = (DeliveryError,) if self._realtime_enabled else (DeliveryError, ValidationError)
         for attempt in plan.attempts[:-1]:
             try:
-                return self._deliver_attempt(attempt, wait)
+                return self._deliver_attempt(attempt, wait, wait_timeout)
             except refused:
                 logger.info(
                     "%s prompt %s was not accepted; trying the next form",
@@ -522,7 +545,7 @@ class AiloopClient:
                     attempt.message.id,
                 )
         try:
-            return self._deliver_attempt(plan.attempts[-1], wait)
+            return self._deliver_attempt(plan.attempts[-1], wait, wait_timeout)
         except DeliveryError as exc:
             if not plan.no_echo_hint:
                 raise
@@ -530,7 +553,9 @@ class AiloopClient:
                 f"{exc.message}; {plan.no_echo_hint}", message_id=exc.message_id
             ) from exc
 
-    def _deliver_attempt(self, attempt: PromptAttempt, wait: bool) -> Message:
+    def _deliver_attempt(
+        self, attempt: PromptAttempt, wait: bool, wait_timeout: Optional[float]
+    ) -> Message:
         message = attempt.message
         wire = message.to_wire()
         ticket = self._realtime.begin_prompt(
@@ -551,7 +576,7 @@ class AiloopClient:
             ticket.delivered(self._echo_timeout)
             if not wait:
                 return sent
-            response: Message = ticket.final_response(None)
+            response: Message = ticket.final_response(wait_timeout)
             return response
 
     # -- realtime ------------------------------------------------------------------
