@@ -19,7 +19,7 @@ from ailoop._validation import (
     validate_wait_timeout,
 )
 from ailoop.models._wire import WireModel
-from tests.models.strategies import (
+from tests.strategies import (
     corrupted_messages,
     corrupted_rest_bodies,
     json_values,

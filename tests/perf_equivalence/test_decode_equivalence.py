@@ -28,7 +28,8 @@ from hypothesis import strategies as st
 
 from ailoop import ValidationError
 from ailoop.models import UnknownContent
-from tests.perf_equivalence.strategies import VALID, arbitrary_inputs
+from tests.strategies import VALID_WIRE as VALID
+from tests.strategies import arbitrary_inputs
 
 MODELS = sorted(VALID, key=lambda model: model.__name__)
 EXAMPLES = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

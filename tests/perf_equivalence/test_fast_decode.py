@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from ailoop import Message, ValidationError
 from ailoop._fast_decode import decode_message
-from tests.perf_equivalence.strategies import VALID, arbitrary_inputs, server_messages
+from tests.strategies import VALID_WIRE as VALID
+from tests.strategies import arbitrary_inputs, server_messages
 
 EXAMPLES = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

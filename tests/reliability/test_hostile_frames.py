@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import ailoop
 from ailoop import AiloopClient, Message, NotificationContent
 from ailoop.testing import AiloopTestServer
-from tests.reliability import strategies as s
+from tests import strategies as s
 from tests.reliability.conftest import Collector, StateLog
 
 pytestmark = pytest.mark.reliability

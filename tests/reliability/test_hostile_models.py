@@ -16,7 +16,7 @@ import ailoop
 from ailoop import Message, ValidationError
 from ailoop.models._content import decode_content
 from ailoop.models._wire import WireModel
-from tests.reliability import strategies as s
+from tests import strategies as s
 
 pytestmark = pytest.mark.reliability
 
