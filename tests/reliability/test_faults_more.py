@@ -147,8 +147,14 @@ def test_handlers_and_subscriptions_change_safely_while_messages_flow(
         thread.join(5.0)
     assert not errors, errors[:3]
     assert [m.id for m in steady.messages][: len(sent)] == sent, "in server order, none lost"
-    assert full.qsize() == 1
-    assert client.dropped_messages >= len(sent) - 1
+    # The handler can report the last message while the dispatcher is still swapping it
+    # into the full queue (oldest out, newest in): read the queue with a deadline instead
+    # of peeking at its size. It holds the next-to-last or the last message, then the last.
+    tail = [full.get(timeout=10.0).id]
+    if tail[0] != sent[-1]:
+        tail.append(full.get(timeout=10.0).id)
+    assert tail in ([sent[-1]], [sent[-2], sent[-1]])
+    assert client.dropped_messages >= len(sent) - 2
 
 
 def _post_many(server: AiloopTestServer, channel: str, count: int) -> List[str]:
