@@ -31,7 +31,7 @@ import os
 import queue
 import threading
 from types import TracebackType
-from typing import Any, Callable, Dict, List, Mapping, Optional, Type, TypeVar, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Type, TypeVar, Union
 from uuid import UUID
 
 import ailoop
@@ -372,7 +372,7 @@ class AiloopClient:
         self,
         decision_id: str,
         summary: str,
-        options: List[Union[DecisionOption, str]],
+        options: Sequence[Union[DecisionOption, str]],
         channel: Optional[str] = None,
         timeout: Optional[float] = None,
         context_markdown: Optional[str] = None,
