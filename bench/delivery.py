@@ -20,12 +20,12 @@ from ailoop._readahead import ReadAheadWebSocket
 from ailoop.client import AiloopClient
 from bench.harness import (
     BenchResult,
-    Row,
     Series,
     alternate,
     paired_extra_micros,
     paired_ratio,
-    verdict,
+    ratio_goal_row,
+    reference_row,
 )
 from bench.raw_ws import open_viewer, recv_json
 from bench.server import StandInProcess
@@ -113,26 +113,16 @@ def run(quick: bool) -> BenchResult:
     sdk_cpu = Series("SDK CPU", "µs", cpu_per_message["sdk"][1:])
     readahead_cpu = Series("raw read-ahead CPU", "µs", cpu_per_message["raw_readahead"][1:])
     raw_cpu = Series("raw CPU", "µs", cpu_per_message["raw"][1:])
-    ratio = paired_ratio(sdk, raw)
     result = BenchResult(key="delivery", title="2. Delivery to a handler")
     result.rows.append(
-        Row(
-            item="2. delivery to a handler",
-            sdk=sdk.describe(),
-            baseline=f"raw `recv` + `json.loads`: {raw.describe()}",
-            ratio=ratio.describe(),
-            goal=f">= {GOAL}x",
-            verdict=verdict(ratio.median >= GOAL),
-        )
+        ratio_goal_row("2. delivery to a handler", sdk, "raw `recv` + `json.loads`", raw, GOAL)
     )
     result.rows.append(
-        Row(
-            item="2b. same, baseline on the SDK's read-ahead socket",
-            sdk=sdk.describe(),
-            baseline=f"raw loop on `ReadAheadWebSocket`: {readahead.describe()}",
-            ratio=paired_ratio(sdk, readahead).describe(),
-            goal="(reference)",
-            verdict="n/a",
+        reference_row(
+            "2b. same, baseline on the SDK's read-ahead socket",
+            sdk.describe(),
+            f"raw loop on `ReadAheadWebSocket`: {readahead.describe()}",
+            paired_ratio(sdk, readahead).describe(),
         )
     )
     result.details.extend(

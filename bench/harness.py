@@ -108,6 +108,28 @@ def rate(calls: int, action: Callable[[], object]) -> float:
     return calls / (time.perf_counter() - started)
 
 
+def ratio_goal_row(
+    item: str, sdk: Series, baseline_label: str, baseline: Series, goal: float
+) -> Row:
+    """A summary row checking that the per-round SDK/baseline ratio reaches ``goal``."""
+    ratio = paired_ratio(sdk, baseline)
+    return Row(
+        item=item,
+        sdk=sdk.describe(),
+        baseline=f"{baseline_label}: {baseline.describe()}",
+        ratio=ratio.describe(),
+        goal=f">= {goal}x",
+        verdict=verdict(ratio.median >= goal),
+    )
+
+
+def reference_row(item: str, sdk: str, baseline: str, ratio: str = "") -> Row:
+    """A summary row shown for reference, with no goal to meet."""
+    return Row(
+        item=item, sdk=sdk, baseline=baseline, ratio=ratio, goal="(reference)", verdict="n/a"
+    )
+
+
 def verdict(met: Optional[bool]) -> str:
     """Table wording for a goal check."""
     if met is None:

@@ -18,7 +18,15 @@ from typing import Dict, List
 
 from ailoop.client import AiloopClient
 from bench.delivery import wait_connected
-from bench.harness import BenchResult, Row, Series, alternate, percentile, verdict
+from bench.harness import (
+    BenchResult,
+    Row,
+    Series,
+    alternate,
+    percentile,
+    reference_row,
+    verdict,
+)
 from bench.raw_ws import open_viewer, recv_json, send_prompt
 from bench.server import StandInProcess
 
@@ -122,13 +130,8 @@ def run(quick: bool) -> BenchResult:
         )
     )
     result.rows.append(
-        Row(
-            item="3b. same, stream down (`realtime=False`, polling)",
-            sdk=poll.describe(0),
-            baseline="(no stream)",
-            ratio="",
-            goal="(reference)",
-            verdict="n/a",
+        reference_row(
+            "3b. same, stream down (`realtime=False`, polling)", poll.describe(0), "(no stream)"
         )
     )
     result.details.extend(

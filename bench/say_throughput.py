@@ -17,13 +17,13 @@ import ailoop
 from ailoop.client import AiloopClient
 from bench.harness import (
     BenchResult,
-    Row,
     Series,
     alternate,
     paired_extra_micros,
     paired_ratio,
     rate,
-    verdict,
+    ratio_goal_row,
+    reference_row,
 )
 from bench.server import StandInProcess
 
@@ -105,27 +105,17 @@ def run(quick: bool) -> BenchResult:
     sdk = Series("say()", "calls/s", samples["sdk"])
     raw = Series("requests.Session", "calls/s", samples["requests"])
     hx_series = Series("httpx.Client", "calls/s", samples["httpx"])
-    ratio = paired_ratio(sdk, raw)
     overhead = paired_extra_micros(sdk, raw)
     result = BenchResult(key="say_throughput", title="1 and 7. say() throughput")
     result.rows.append(
-        Row(
-            item="1. `say()` throughput",
-            sdk=sdk.describe(),
-            baseline=f"raw `requests.Session`: {raw.describe()}",
-            ratio=ratio.describe(),
-            goal=f">= {GOAL}x",
-            verdict=verdict(ratio.median >= GOAL),
-        )
+        ratio_goal_row("1. `say()` throughput", sdk, "raw `requests.Session`", raw, GOAL)
     )
     result.rows.append(
-        Row(
-            item="7. same POST with `httpx.Client`",
-            sdk=sdk.describe(),
-            baseline=f"raw `httpx.Client`: {hx_series.describe()}",
-            ratio=paired_ratio(sdk, hx_series).describe(),
-            goal="(reference)",
-            verdict="n/a",
+        reference_row(
+            "7. same POST with `httpx.Client`",
+            sdk.describe(),
+            f"raw `httpx.Client`: {hx_series.describe()}",
+            paired_ratio(sdk, hx_series).describe(),
         )
     )
     result.details.extend(
