@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Dict, List
 
 if TYPE_CHECKING:
     from ailoop._connection_state import ConnectionEvent, ConnectionState
+    from ailoop._verdict import approved
     from ailoop.client import AiloopClient
     from ailoop.exceptions import (
         AiloopError,
@@ -100,12 +101,14 @@ __all__ = [
     "UnknownContent",
     "ValidationError",
     "__version__",
+    "approved",
 ]
 
 _HOMES: Dict[str, str] = {
     "AiloopClient": "ailoop.client",
     "ConnectionEvent": "ailoop._connection_state",
     "ConnectionState": "ailoop._connection_state",
+    "approved": "ailoop._verdict",
     **dict.fromkeys(
         (
             "AiloopError",
