@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-VECTORS_DIR = REPO_ROOT.parent / "shared" / "protocol" / "vectors"
+VECTORS_DIR = REPO_ROOT / "tests" / "data" / "vectors"
 
 _TIMESTAMP = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.\d+)?(Z|\+00:00)$")
 
@@ -18,9 +18,7 @@ def load_vector(name: str) -> Dict[str, Any]:
 
 
 def vector_names() -> List[str]:
-    """Every vector file name, sorted; empty when ``shared/`` is not beside the repo."""
-    if not VECTORS_DIR.is_dir():
-        return []
+    """Every vector file name, sorted."""
     return sorted(path.name for path in VECTORS_DIR.glob("*.json"))
 
 

@@ -1,4 +1,4 @@
-"""Every example frame of ``shared/protocol/vectors`` decodes, and encodes back exactly."""
+"""Every example frame of ``tests/data/vectors`` decodes, and encodes back exactly."""
 
 from datetime import datetime, timezone
 from typing import Any, Dict, Optional, Tuple, Type

@@ -8,7 +8,7 @@ import pytest
 
 from ailoop._outcomes import evaluate_response, resolve_choice, resolve_decision_answer
 
-VECTORS = pathlib.Path("/work/shared/protocol/vectors")
+VECTORS = pathlib.Path(__file__).resolve().parents[1] / "data" / "vectors"
 PROMPT_ID = "3f2a9c1e-7b4d-4e8a-9c21-5d6e7f801234"
 
 DECISION = {

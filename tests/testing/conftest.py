@@ -19,18 +19,7 @@ RECEIVE_TIMEOUT = 5.0
 CLIENT_TIMESTAMP = "2026-06-11T09:30:00Z"
 
 
-def _vectors_dir() -> Path:
-    repo_root = Path(__file__).resolve().parents[2]
-    for candidate in (
-        repo_root.parent / "shared" / "protocol" / "vectors",
-        Path("/work/shared/protocol/vectors"),
-    ):
-        if candidate.is_dir():
-            return candidate
-    raise RuntimeError("protocol vectors not found beside the repository (../shared/protocol)")
-
-
-VECTORS = _vectors_dir()
+VECTORS = Path(__file__).resolve().parents[1] / "data" / "vectors"
 
 
 def vector(name: str) -> Dict[str, Any]:

@@ -1,4 +1,4 @@
-"""The stand-in reproduces the protocol vectors (``../shared/protocol/vectors``)."""
+"""The stand-in reproduces the protocol vectors (``tests/data/vectors``)."""
 
 import copy
 import json
