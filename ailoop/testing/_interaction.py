@@ -113,7 +113,14 @@ def provider_question_index(answer: Optional[str], choices: Optional[List[str]])
 
 
 class InteractionLoop:
-    """Channel queues plus the 100 ms processing task."""
+    """Channel queues plus the processing task (every 100 ms, like the real server).
+
+    ``tick`` and ``time_scale`` exist for tests only: a shorter tick shows queued prompts
+    sooner, and every prompt timeout is multiplied by ``time_scale`` (the wire's
+    ``timeout_seconds`` is a whole number of seconds, so ``time_scale=0.1`` turns the
+    shortest server-side timeout, 1 s, into 0.1 s). Both default to the real server's
+    timing.
+    """
 
     def __init__(
         self,
@@ -124,9 +131,13 @@ class InteractionLoop:
         hub: BroadcastHub,
         on_prompt: Callable[[PromptEntry], None],
         on_open_url: Callable[[str], None],
+        tick: float = TICK_SECONDS,
+        time_scale: float = 1.0,
     ) -> None:
         self._legacy = legacy
         self._default_timeout = default_timeout
+        self._tick_seconds = tick
+        self._time_scale = time_scale
         self._registry = registry
         self._hub = hub
         self._on_prompt = on_prompt
@@ -141,13 +152,13 @@ class InteractionLoop:
         queue.append(message)
 
     async def run(self) -> None:
-        """Tick every 100 ms forever; ticks missed during a long prompt fire at once."""
+        """Tick forever (100 ms by default); ticks missed during a long prompt fire at once."""
         loop = asyncio.get_running_loop()
         deadline = loop.time()
         while True:
             delay = deadline - loop.time()
             await asyncio.sleep(max(delay, 0.0))
-            deadline += TICK_SECONDS
+            deadline += self._tick_seconds
             await self._tick()
 
     async def _tick(self) -> None:
@@ -174,6 +185,11 @@ class InteractionLoop:
         return None
 
     def effective_timeout(self, timeout_seconds: int) -> Optional[float]:
+        """The prompt's wait in (scaled) seconds; None waits forever."""
+        seconds = self._configured_timeout(timeout_seconds)
+        return None if seconds is None else seconds * self._time_scale
+
+    def _configured_timeout(self, timeout_seconds: int) -> Optional[float]:
         """Message value, else the environment default, else the server default, else None."""
         if timeout_seconds > 0:
             return float(timeout_seconds)

@@ -20,6 +20,7 @@ from ailoop.models import Message
 from ._faults import FaultBook, FaultRule, RecordedFrame, RecordedRequest, TrafficLog
 from ._hub import HubStats
 from ._human import HumanPolicy, HumanWorker, plain_response_type
+from ._interaction import TICK_SECONDS
 from ._registry import PromptEntry, Reply
 from ._routes import HttpApi
 from ._state import ServerState
@@ -123,6 +124,13 @@ class AiloopTestServer:
         called on its own thread for each registered prompt (see :meth:`respond` for the
         web-UI way of answering instead).
     :param ssl_context: serve HTTPS/WSS with this context.
+    :param tick: seconds between two turns of the interaction loop, which shows queued
+        prompts one at a time (the real server's 100 ms). A test that sends many prompts
+        in a row can pass ``tick=0.01``.
+    :param time_scale: every prompt's server-side timeout is multiplied by this factor.
+        The wire's ``timeout_seconds`` is a whole number, so the shortest real timeout is
+        1 s; ``time_scale=0.1`` makes it 0.1 s, for tests of the timeout outcome. The
+        ``timeout_seconds`` a client sent and sees in the stored prompt do not change.
 
     ``tokens``, ``base_path`` and ``ssl_context`` are honoured in ``v0`` mode too,
     although v1.0.0 itself had none of them.
@@ -140,11 +148,17 @@ class AiloopTestServer:
         default_timeout: Optional[float] = 300.0,
         human: Optional[HumanPolicy] = None,
         ssl_context: Optional[ssl.SSLContext] = None,
+        tick: float = TICK_SECONDS,
+        time_scale: float = 1.0,
     ) -> None:
         if protocol not in PROTOCOLS:
             raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
         if default_timeout is not None and default_timeout < 0:
             raise ValueError("default_timeout must be >= 0 or None")
+        if not 0 < tick <= 60:
+            raise ValueError(f"tick must be > 0 and <= 60 seconds, got {tick!r}")
+        if not 0 < time_scale <= 1000:
+            raise ValueError(f"time_scale must be > 0 and <= 1000, got {time_scale!r}")
         self._host = host
         self._port = port
         self._protocol = protocol
@@ -154,6 +168,8 @@ class AiloopTestServer:
         self._default_timeout = default_timeout
         self._human = human
         self._ssl_context = ssl_context
+        self._tick = tick
+        self._time_scale = time_scale
 
         self._log = TrafficLog()
         self._faults = FaultBook()
@@ -331,6 +347,8 @@ class AiloopTestServer:
             on_registry_change=self._publish_pending,
             on_prompt=self._offer_to_human,
             on_open_url=self._record_opened_url,
+            tick=self._tick,
+            time_scale=self._time_scale,
         )
         websockets = WebSocketEndpoint(self._log, self._publish_connections)
         closing = asyncio.Event()

@@ -29,6 +29,8 @@ class ServerState:
         on_registry_change: Callable[[List[PromptEntry]], None],
         on_prompt: Callable[[PromptEntry], None],
         on_open_url: Callable[[str], None],
+        tick: float,
+        time_scale: float,
     ) -> None:
         self.legacy = legacy
         self.parse_message = message_parser(legacy)
@@ -43,6 +45,8 @@ class ServerState:
             hub=self.hub,
             on_prompt=on_prompt,
             on_open_url=on_open_url,
+            tick=tick,
+            time_scale=time_scale,
         )
         self.shutting_down = False
 
