@@ -63,7 +63,8 @@ def test_a_prompt_reaches_a_human_policy(era):
         shown = seen.get(timeout=PENDING_WAIT)
     assert isinstance(sent.content, NavigateContent)
     assert sent.content.url == "https://example.com/docs"
-    assert str(getattr(shown, "id", None) or shown["id"]) == str(sent.id)
+    assert isinstance(shown, Message)
+    assert shown.id == sent.id
 
 
 def test_ask_with_choices(client, server, era):
