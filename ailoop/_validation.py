@@ -6,14 +6,17 @@ function here returns the normalised value or raises :class:`ailoop.ValidationEr
 naming the argument and what was wrong.
 """
 
+import json
 import math
 import numbers
+import os
 import sys
 import threading
 from typing import Any, List, Optional, Sequence, Tuple, Union
 from urllib.parse import urlsplit
 from uuid import UUID
 
+from ailoop._connection import Verify
 from ailoop.exceptions import ValidationError
 from ailoop.models import (
     DecisionOption,
@@ -24,6 +27,7 @@ from ailoop.models import (
 from ailoop.models._wire import U32_MAX, parse_uuid
 
 __all__ = [
+    "ALL_CHANNELS",
     "MAX_CHANNEL_BYTES",
     "MAX_WAIT_SECONDS",
     "RESERVED_CHANNEL_NAMES",
@@ -31,15 +35,27 @@ __all__ = [
     "channel_problem",
     "validate_channel",
     "validate_choices",
+    "validate_count",
     "validate_decision_options",
+    "validate_flag",
+    "validate_history_channel",
+    "validate_json_value",
+    "validate_positive_seconds",
     "validate_priority",
     "validate_prompt_timeout",
     "validate_response_type",
+    "validate_seconds",
+    "validate_subscription",
     "validate_text",
+    "validate_token",
     "validate_url",
     "validate_uuid",
+    "validate_verify",
     "validate_wait_timeout",
 ]
+
+ALL_CHANNELS = "*"
+"""The subscription (and ``"*"`` handler channel) that stands for every channel."""
 
 MAX_CHANNEL_BYTES = 64
 """Longest channel name the server accepts, in UTF-8 bytes."""
@@ -87,7 +103,7 @@ def validate_channel(name: Any, *, allow_wildcard: bool = False) -> str:
     """A channel name the server accepts; ``"*"`` (all channels) only with ``allow_wildcard``."""
     if not isinstance(name, str):
         raise ValidationError(f"channel must be a string, got {_type_name(name)}")
-    if allow_wildcard and name == "*":
+    if allow_wildcard and name == ALL_CHANNELS:
         return name
     problem = channel_problem(name)
     if problem is not None:
@@ -261,3 +277,91 @@ def validate_decision_options(
             f"recommendation {recommendation.option_id!r} is not one of the option ids"
         )
     return checked, recommendation
+
+
+def validate_flag(value: Any, name: str) -> bool:
+    """Exactly ``True`` or ``False`` (no truthy stand-ins)."""
+    if not isinstance(value, bool):
+        raise ValidationError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def validate_subscription(channel: Any) -> str:
+    """A channel to subscribe to: ``"*"`` or any non-empty name (see
+    :func:`validate_history_channel`)."""
+    return ALL_CHANNELS if channel == ALL_CHANNELS else validate_history_channel(channel)
+
+
+def validate_positive_seconds(value: Any, name: str) -> float:
+    """Like :func:`validate_seconds`, and more than 0."""
+    seconds = validate_seconds(value, name)
+    if seconds == 0:
+        raise ValidationError(f"{name} must be more than 0 seconds")
+    return seconds
+
+
+def validate_seconds(value: Any, name: str) -> float:
+    """A finite, non-negative number of seconds, at most ``threading.TIMEOUT_MAX``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValidationError(f"{name} must be a number of seconds, got {type(value).__name__}")
+    try:
+        seconds = float(value)
+    except OverflowError:  # an int beyond any float
+        raise ValidationError(f"{name} is too large") from None
+    if math.isnan(seconds) or math.isinf(seconds) or seconds < 0:
+        raise ValidationError(f"{name} must be a finite, non-negative number, got {value!r}")
+    if seconds > threading.TIMEOUT_MAX:
+        raise ValidationError(f"{name} is too large: {value!r}")
+    return seconds
+
+
+def validate_count(value: Any, name: str) -> int:
+    """A non-negative ``int`` (bools refused)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError(f"{name} must be a non-negative integer, got {value!r}")
+    return value
+
+
+def validate_token(token: Any) -> Optional[str]:
+    """None, or a bearer token that can travel in an HTTP header."""
+    if token is None:
+        return None
+    if not isinstance(token, str) or not token:
+        raise ValidationError("token must be a non-empty string")
+    if any(ord(char) < 33 or ord(char) > 126 for char in token):
+        raise ValidationError(
+            "token must consist of printable ASCII characters without spaces "
+            "(it travels in an HTTP header)"
+        )
+    return token
+
+
+def validate_verify(verify: Any) -> Verify:
+    """``True``, ``False`` or the path of an existing CA bundle file or directory."""
+    if isinstance(verify, bool):
+        return verify
+    path = os.fspath(verify) if isinstance(verify, (str, os.PathLike)) else None
+    if not isinstance(path, str) or not path:
+        raise ValidationError("verify must be True, False or the path of a CA bundle")
+    if not os.path.exists(path):
+        raise ValidationError(f"verify names a CA bundle that does not exist: {path!r}")
+    return path
+
+
+def validate_history_channel(channel: Any) -> str:
+    """A channel to read history from: any non-empty string (other clients may have
+    written to names the server would refuse on ``POST /api/v1/messages``)."""
+    if not isinstance(channel, str) or not channel:
+        raise ValidationError("channel must be a non-empty string")
+    return channel
+
+
+def validate_json_value(value: Any, name: str) -> Any:
+    """A value ``json.dumps`` can send (no NaN, not nested beyond the recursion limit)."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except RecursionError:
+        raise ValidationError(f"{name} is nested too deeply to be sent as JSON") from None
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(f"{name} must be a JSON value: {exc}") from None
+    return value

@@ -24,9 +24,7 @@ Threads and blocking, in short (each method's docstring says it again):
   the process that serves) rather than at import time of a settings module.
 """
 
-import json
 import logging
-import math
 import os
 import queue
 import threading
@@ -51,20 +49,29 @@ from ailoop._prompts import (
     navigate_plan,
     notification_message,
 )
-from ailoop._realtime import ALL_CHANNELS, RealtimeEngine
+from ailoop._realtime import RealtimeEngine
 from ailoop._rest_history import RestHistory
 from ailoop._stream import OptionsSocketFactory, StreamSettings
 from ailoop._urls import parse_server_url, quote_segment
 from ailoop._validation import (
     validate_channel,
     validate_choices,
+    validate_count,
     validate_decision_options,
+    validate_flag,
+    validate_history_channel,
+    validate_json_value,
+    validate_positive_seconds,
     validate_priority,
     validate_prompt_timeout,
     validate_response_type,
+    validate_seconds,
+    validate_subscription,
     validate_text,
+    validate_token,
     validate_url,
     validate_uuid,
+    validate_verify,
     validate_wait_timeout,
 )
 from ailoop.exceptions import ClientClosedError, DeliveryError, ValidationError
@@ -171,18 +178,18 @@ class AiloopClient:
                 "use the Authorization header)"
             )
         self._channel = validate_channel(channel)
-        self._timeout = _positive_seconds(timeout, "timeout")
-        self._echo_timeout = _positive_seconds(echo_timeout, "echo_timeout")
-        self._reconnect_attempts = _count(reconnect_attempts, "reconnect_attempts")
-        self._reconnect_delay = _seconds(reconnect_delay, "reconnect_delay")
+        self._timeout = validate_positive_seconds(timeout, "timeout")
+        self._echo_timeout = validate_positive_seconds(echo_timeout, "echo_timeout")
+        self._reconnect_attempts = validate_count(reconnect_attempts, "reconnect_attempts")
+        self._reconnect_delay = validate_seconds(reconnect_delay, "reconnect_delay")
         if protocol not in _PROTOCOLS:
             raise ValidationError(f"protocol must be 'auto', 'v0' or 'v1', got {protocol!r}")
         self._protocol = protocol
         self._settings = ConnectionSettings.build(
             server,
             timeout=self._timeout,
-            token=_check_token(token),
-            verify=_check_verify(verify),
+            token=validate_token(token),
+            verify=validate_verify(verify),
             user_agent=f"ailoop-py/{ailoop.__version__}",
         )
         if verify is False:
@@ -200,11 +207,11 @@ class AiloopClient:
             reconnect_delay=self._reconnect_delay,
             ping_interval=None
             if ping_interval is None
-            else _positive_seconds(ping_interval, "ping_interval"),
-            ping_timeout=_seconds(ping_timeout, "ping_timeout"),
+            else validate_positive_seconds(ping_interval, "ping_interval"),
+            ping_timeout=validate_seconds(ping_timeout, "ping_timeout"),
             connect_timeout=self._timeout,
         )
-        pending_limit = _count(max_pending_messages, "max_pending_messages")
+        pending_limit = validate_count(max_pending_messages, "max_pending_messages")
         if pending_limit < 1:
             raise ValidationError("max_pending_messages must be at least 1")
         self._closed = threading.Event()
@@ -366,7 +373,7 @@ class AiloopClient:
         seconds = validate_prompt_timeout(timeout)
         checked_choices = None if choices is None else validate_choices(choices)
         plan = ask_plan(self._era.era(), target, text, seconds, checked_choices)
-        return self._send_prompt(plan, wait=_flag(wait, "wait"), wait_timeout=wait_timeout)
+        return self._send_prompt(plan, wait=validate_flag(wait, "wait"), wait_timeout=wait_timeout)
 
     def ask_decision(  # noqa: PLR0917 - the positional order is the original SDK's
         self,
@@ -426,7 +433,7 @@ class AiloopClient:
             context_markdown=context_markdown,
             recommendation=checked_recommendation,
         )
-        return self._send_prompt(plan, wait=_flag(wait, "wait"), wait_timeout=wait_timeout)
+        return self._send_prompt(plan, wait=validate_flag(wait, "wait"), wait_timeout=wait_timeout)
 
     def authorize(
         self,
@@ -468,8 +475,8 @@ class AiloopClient:
         target = self._target_channel(channel)
         seconds = validate_prompt_timeout(timeout)
         return self._send_prompt(
-            authorization_plan(target, text, seconds, _json_value(context, "context")),
-            wait=_flag(wait, "wait"),
+            authorization_plan(target, text, seconds, validate_json_value(context, "context")),
+            wait=validate_flag(wait, "wait"),
             wait_timeout=wait_timeout,
         )
 
@@ -507,7 +514,7 @@ class AiloopClient:
         checked_url = validate_url(url)
         return self._send_prompt(
             navigate_plan(self._target_channel(channel), checked_url),
-            wait=_flag(wait, "wait"),
+            wait=validate_flag(wait, "wait"),
             wait_timeout=wait_timeout,
         )
 
@@ -632,7 +639,7 @@ class AiloopClient:
         """
         self._check_open()
         prompt_id = str(validate_uuid(message_id, "message_id"))
-        deadline = None if timeout is None else _seconds(timeout, "timeout")
+        deadline = None if timeout is None else validate_seconds(timeout, "timeout")
         response: Message = self._realtime.wait(
             prompt_id, deadline, use_stream=self._realtime_enabled
         )
@@ -681,7 +688,7 @@ class AiloopClient:
         :class:`~ailoop.ClientClosedError` after :meth:`close`.
         """
         self._check_open()
-        self._realtime.subscribe(_subscription(channel))
+        self._realtime.subscribe(validate_subscription(channel))
 
     def unsubscribe_from_channel(self, channel: str) -> None:
         """Stop delivering messages of ``channel`` (``"*"`` removes the every-channel
@@ -691,7 +698,7 @@ class AiloopClient:
         Raises :class:`~ailoop.ClientClosedError` after :meth:`close`.
         """
         self._check_open()
-        self._realtime.unsubscribe(_subscription(channel))
+        self._realtime.unsubscribe(validate_subscription(channel))
 
     @property
     def subscriptions(self) -> List[str]:
@@ -738,7 +745,7 @@ class AiloopClient:
         runs. Raises :class:`~ailoop.ClientClosedError` after :meth:`close`.
         """
         self._check_open()
-        limit = _count(maxsize, "maxsize")
+        limit = validate_count(maxsize, "maxsize")
         target: queue.Queue[Message] = self._realtime.message_queue(limit)
         return target
 
@@ -911,8 +918,8 @@ class AiloopClient:
         :class:`~ailoop.ClientClosedError` after :meth:`close`.
         """
         self._check_open()
-        path = f"/api/channels/{quote_segment(_history_channel(channel))}/messages"
-        body = self._get(path, {"limit": str(_count(limit, "limit"))})
+        path = f"/api/channels/{quote_segment(validate_history_channel(channel))}/messages"
+        body = self._get(path, {"limit": str(validate_count(limit, "limit"))})
         return self._decode_list(Message, body, "messages", path)
 
     def get_channel_stats(self, channel: str) -> ChannelStats:
@@ -923,7 +930,7 @@ class AiloopClient:
         :class:`~ailoop.ClientClosedError` after :meth:`close`.
         """
         self._check_open()
-        path = f"/api/channels/{quote_segment(_history_channel(channel))}/stats"
+        path = f"/api/channels/{quote_segment(validate_history_channel(channel))}/stats"
         return self._get_model(ChannelStats, path)
 
     def get_pending(self, channel: Optional[str] = None) -> List[PendingItem]:
@@ -968,7 +975,7 @@ class AiloopClient:
             "description": description,
             "channel": self._target_channel(channel),
             "assignee": assignee,
-            "metadata": _json_value(metadata, "metadata"),
+            "metadata": validate_json_value(metadata, "metadata"),
         }
         path = "/api/v1/tasks"
         return self._decode(Task, self._post(path, body), "POST", path)
@@ -1151,82 +1158,3 @@ class AiloopClient:
             method=method,
             path=None if path is None else self._settings.server.api_path(path),
         )
-
-
-def _flag(value: Any, name: str) -> bool:
-    if not isinstance(value, bool):
-        raise ValidationError(f"{name} must be True or False, got {value!r}")
-    return value
-
-
-def _subscription(channel: Any) -> str:
-    return ALL_CHANNELS if channel == ALL_CHANNELS else _history_channel(channel)
-
-
-def _positive_seconds(value: Any, name: str) -> float:
-    seconds = _seconds(value, name)
-    if seconds == 0:
-        raise ValidationError(f"{name} must be more than 0 seconds")
-    return seconds
-
-
-def _seconds(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValidationError(f"{name} must be a number of seconds, got {type(value).__name__}")
-    try:
-        seconds = float(value)
-    except OverflowError:  # an int beyond any float
-        raise ValidationError(f"{name} is too large") from None
-    if math.isnan(seconds) or math.isinf(seconds) or seconds < 0:
-        raise ValidationError(f"{name} must be a finite, non-negative number, got {value!r}")
-    if seconds > threading.TIMEOUT_MAX:
-        raise ValidationError(f"{name} is too large: {value!r}")
-    return seconds
-
-
-def _count(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValidationError(f"{name} must be a non-negative integer, got {value!r}")
-    return value
-
-
-def _check_token(token: Any) -> Optional[str]:
-    if token is None:
-        return None
-    if not isinstance(token, str) or not token:
-        raise ValidationError("token must be a non-empty string")
-    if any(ord(char) < 33 or ord(char) > 126 for char in token):
-        raise ValidationError(
-            "token must consist of printable ASCII characters without spaces "
-            "(it travels in an HTTP header)"
-        )
-    return token
-
-
-def _check_verify(verify: Any) -> Verify:
-    if isinstance(verify, bool):
-        return verify
-    path = os.fspath(verify) if isinstance(verify, (str, os.PathLike)) else None
-    if not isinstance(path, str) or not path:
-        raise ValidationError("verify must be True, False or the path of a CA bundle")
-    if not os.path.exists(path):
-        raise ValidationError(f"verify names a CA bundle that does not exist: {path!r}")
-    return path
-
-
-def _history_channel(channel: Any) -> str:
-    """A channel to read history from: any non-empty string (other clients may have
-    written to names the server would refuse on ``POST /api/v1/messages``)."""
-    if not isinstance(channel, str) or not channel:
-        raise ValidationError("channel must be a non-empty string")
-    return channel
-
-
-def _json_value(value: Any, name: str) -> Any:
-    try:
-        json.dumps(value, allow_nan=False)
-    except RecursionError:
-        raise ValidationError(f"{name} is nested too deeply to be sent as JSON") from None
-    except (TypeError, ValueError) as exc:
-        raise ValidationError(f"{name} must be a JSON value: {exc}") from None
-    return value
