@@ -13,14 +13,20 @@ Era mapping of ``ask`` (PROTOCOL.md §8.7):
 * v1: a ``decision`` with ``decision_id = "ask-" + <message id>`` and one option per
   choice whose ``id`` and ``label`` are the choice text, so the resolved answer is the
   chosen text; v1 has no free-text prompt.
+
+:class:`PromptSender` then delivers a plan: over a WebSocket agent connection (or over
+HTTP with ``realtime=False``), trying its attempts in order until one is echoed.
 """
 
 import dataclasses
+import logging
 from dataclasses import dataclass
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
-from ailoop._era import Era
-from ailoop.exceptions import ValidationError
+from ailoop._agent import AgentConnector
+from ailoop._era import Era, EraDetector
+from ailoop._realtime import RealtimeEngine
+from ailoop.exceptions import DeliveryError, ValidationError
 from ailoop.models import (
     AuthorizationContent,
     DecisionContent,
@@ -37,12 +43,15 @@ __all__ = [
     "ASK_DECISION_PREFIX",
     "PromptAttempt",
     "PromptPlan",
+    "PromptSender",
     "ask_plan",
     "authorization_plan",
     "decision_plan",
     "navigate_plan",
     "notification_message",
 ]
+
+logger = logging.getLogger("ailoop.client")
 
 ASK_DECISION_PREFIX = "ask-"
 """``decision_id`` prefix of the decisions ``ask(choices=...)`` sends to v1 servers."""
@@ -158,3 +167,86 @@ def _choice_decision(
     return dataclasses.replace(
         message, content=dataclasses.replace(content, decision_id=decision_id)
     )
+
+
+class PromptSender:
+    """Delivers prompt plans for one client (rebuilt with the client's parts after a fork).
+
+    ``post(path, body)`` and ``decode(body)`` are the client's REST call and Message
+    decoder; ``echo_timeout`` bounds each echo and the stream's sighting of the prompt.
+    """
+
+    def __init__(
+        self,
+        *,
+        agent: AgentConnector,
+        engine: RealtimeEngine,
+        era: EraDetector,
+        post: Callable[[str, Any], Any],
+        decode: Callable[[Any], Message],
+        echo_timeout: float,
+        realtime: bool,
+    ) -> None:
+        self._agent = agent
+        self._engine = engine
+        self._era = era
+        self._post = post
+        self._decode = decode
+        self._echo_timeout = echo_timeout
+        self._realtime = realtime
+
+    def send(self, plan: PromptPlan, wait: bool, wait_timeout: Optional[float]) -> Message:
+        """Deliver a prompt; return the echoed Message, or with ``wait`` its final response.
+
+        Runs in the calling thread. With ``realtime`` the stream is made sure to be
+        connected first, the prompt goes out on a WebSocket agent connection and the call
+        returns only once the stream has seen the prompt's broadcast too (so it was
+        listening before any answer could come). Without ``realtime`` the prompt is
+        posted over HTTP. The attempts of ``plan`` are tried in order until one is
+        echoed: an echo that proves the server's era settles it; when the last attempt
+        is not echoed either, its :class:`~ailoop.DeliveryError` carries the plan's hint.
+        """
+        refused = (DeliveryError,) if self._realtime else (DeliveryError, ValidationError)
+        for attempt in plan.attempts[:-1]:
+            try:
+                return self._send_attempt(attempt, wait, wait_timeout)
+            except refused:
+                logger.info(
+                    "%s prompt %s was not accepted; trying the next form",
+                    attempt.message.content_type,
+                    attempt.message.id,
+                )
+        try:
+            return self._send_attempt(plan.attempts[-1], wait, wait_timeout)
+        except DeliveryError as exc:
+            if not plan.no_echo_hint:
+                raise
+            raise DeliveryError(
+                f"{exc.message}; {plan.no_echo_hint}", message_id=exc.message_id
+            ) from exc
+
+    def _send_attempt(
+        self, attempt: PromptAttempt, wait: bool, wait_timeout: Optional[float]
+    ) -> Message:
+        message = attempt.message
+        wire = message.to_wire()
+        ticket = self._engine.begin_prompt(
+            str(message.id),
+            message.channel,
+            wire["content"],
+            wait=wait,
+            use_stream=self._realtime,
+        )
+        with ticket:
+            if self._realtime:
+                echo = self._agent.deliver(wire, message.id, self._echo_timeout)
+            else:
+                echo = self._post("/api/v1/messages", wire)
+            if attempt.proves is not None:
+                self._era.settle(attempt.proves)
+            sent = self._decode(echo)
+            ticket.delivered(self._echo_timeout)
+            if not wait:
+                return sent
+            response: Message = ticket.final_response(wait_timeout)
+            return response

@@ -41,8 +41,8 @@ from ailoop._era import Era, EraDetector
 from ailoop._fast_decode import decode_message
 from ailoop._http import HttpTransport
 from ailoop._prompts import (
-    PromptAttempt,
     PromptPlan,
+    PromptSender,
     ask_plan,
     authorization_plan,
     decision_plan,
@@ -74,7 +74,7 @@ from ailoop._validation import (
     validate_verify,
     validate_wait_timeout,
 )
-from ailoop.exceptions import ClientClosedError, DeliveryError, ValidationError
+from ailoop.exceptions import ClientClosedError, ValidationError
 from ailoop.models import (
     ChannelInfo,
     ChannelStats,
@@ -228,6 +228,7 @@ class AiloopClient:
             max_pending_messages=pending_limit,
             on_handler_error=on_handler_error,
         )
+        self._prompts = self._prompt_sender()
         _fork.track(self)
 
     # -- configuration ---------------------------------------------------------------
@@ -521,70 +522,12 @@ class AiloopClient:
     def _send_prompt(
         self, plan: PromptPlan, *, wait: bool = False, wait_timeout: Optional[float] = None
     ) -> Message:
-        """Deliver a prompt; return the echoed Message, or with ``wait`` its final response.
-
-        Every prompt method ends here, in the calling thread. With ``realtime`` the
-        stream is made sure to be connected first, the prompt goes out on a WebSocket
-        agent connection and the call returns only once the stream has seen the prompt's
-        broadcast too (so it was listening before any answer could come). Without
-        ``realtime`` the prompt is posted over HTTP.
-        """
+        """Deliver ``plan`` (see :class:`~ailoop._prompts.PromptSender`)."""
         self._check_open()
         deadline = validate_wait_timeout(wait_timeout, "wait_timeout")
         if deadline is not None and not wait:
             raise ValidationError("wait_timeout needs wait=True")
-        return self._deliver(plan, wait, deadline)
-
-    def _deliver(self, plan: PromptPlan, wait: bool, wait_timeout: Optional[float]) -> Message:
-        """Try the attempts of ``plan`` in order until one is echoed.
-
-        An echo that proves the server's era settles it; when the last attempt is not
-        echoed either, its :class:`~ailoop.DeliveryError` carries the plan's hint.
-        """
-        refused = (DeliveryError,) if self._realtime_enabled else (DeliveryError, ValidationError)
-        for attempt in plan.attempts[:-1]:
-            try:
-                return self._deliver_attempt(attempt, wait, wait_timeout)
-            except refused:
-                logger.info(
-                    "%s prompt %s was not accepted; trying the next form",
-                    attempt.message.content_type,
-                    attempt.message.id,
-                )
-        try:
-            return self._deliver_attempt(plan.attempts[-1], wait, wait_timeout)
-        except DeliveryError as exc:
-            if not plan.no_echo_hint:
-                raise
-            raise DeliveryError(
-                f"{exc.message}; {plan.no_echo_hint}", message_id=exc.message_id
-            ) from exc
-
-    def _deliver_attempt(
-        self, attempt: PromptAttempt, wait: bool, wait_timeout: Optional[float]
-    ) -> Message:
-        message = attempt.message
-        wire = message.to_wire()
-        ticket = self._realtime.begin_prompt(
-            str(message.id),
-            message.channel,
-            wire["content"],
-            wait=wait,
-            use_stream=self._realtime_enabled,
-        )
-        with ticket:
-            if self._realtime_enabled:
-                echo = self._agent.deliver(wire, message.id, self._echo_timeout)
-            else:
-                echo = self._post("/api/v1/messages", wire)
-            if attempt.proves is not None:
-                self._era.settle(attempt.proves)
-            sent = self._decode(Message, echo, None, None)
-            ticket.delivered(self._echo_timeout)
-            if not wait:
-                return sent
-            response: Message = ticket.final_response(wait_timeout)
-            return response
+        return self._prompts.send(plan, wait, deadline)
 
     # -- realtime ------------------------------------------------------------------
 
@@ -789,6 +732,21 @@ class AiloopClient:
         if era is not None:
             self._era.settle(era)
         self._realtime = self._realtime.forked_copy(RestHistory(self._http))
+        self._prompts = self._prompt_sender()
+
+    def _prompt_sender(self) -> PromptSender:
+        return PromptSender(
+            agent=self._agent,
+            engine=self._realtime,
+            era=self._era,
+            post=self._post,
+            decode=self._decode_echo,
+            echo_timeout=self._echo_timeout,
+            realtime=self._realtime_enabled,
+        )
+
+    def _decode_echo(self, body: Any) -> Message:
+        return self._decode(Message, body, None, None)
 
     # -- messages over HTTP ----------------------------------------------------------
 
