@@ -7,7 +7,7 @@ from setuptools import find_packages, setup
 
 HERE = pathlib.Path(__file__).parent
 VERSION = re.search(
-    r'^__version__ = "([^"]+)"', (HERE / "ailoop" / "__init__.py").read_text(encoding="utf-8"), re.M
+    r'^__version__ = "([^"]+)"', (HERE / "ailoop" / "_version.py").read_text(encoding="utf-8"), re.M
 ).group(1)
 
 TESTING = ["aiohttp>=3.9"]

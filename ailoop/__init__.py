@@ -56,7 +56,7 @@ if TYPE_CHECKING:
         UnknownContent,
     )
 
-__version__ = "0.1.0"
+from ailoop._version import __version__
 
 logging.getLogger("ailoop").addHandler(logging.NullHandler())
 

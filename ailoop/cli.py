@@ -18,7 +18,7 @@ import sys
 import uuid
 from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, TextIO
 
-from ailoop import __version__
+from ailoop._version import __version__
 from ailoop.client import AiloopClient
 from ailoop.exceptions import AiloopError, NotFoundError, TimeoutError, ValidationError
 from ailoop.models import Message, ResponseType

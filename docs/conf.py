@@ -7,10 +7,10 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-_VERSION_FILE = (ROOT / "ailoop" / "__init__.py").read_text(encoding="utf-8")
+_VERSION_FILE = (ROOT / "ailoop" / "_version.py").read_text(encoding="utf-8")
 _match = re.search(r'^__version__ = "([^"]+)"', _VERSION_FILE, re.M)
 if _match is None:
-    raise RuntimeError("ailoop/__init__.py has no __version__")
+    raise RuntimeError("ailoop/_version.py has no __version__")
 
 project = "ailoop-py"
 author = "ailoop-py contributors"

@@ -50,3 +50,19 @@ def test_every_client_method_is_documented() -> None:
     public = [name for name in vars(ailoop.AiloopClient) if not name.startswith("_")]
     missing = [name for name in public if f"ailoop.AiloopClient.{name}" not in names]
     assert missing == []
+
+
+def test_the_version_is_written_once_in_version_py() -> None:
+    root = DOCS.parent
+    written = re.compile(r'^__version__ = "([^"]+)"', re.M)
+    (version,) = written.findall((root / "ailoop" / "_version.py").read_text(encoding="utf-8"))
+    assert version == ailoop.__version__
+    for reader in ("setup.py", "docs/conf.py"):
+        text = (root / reader).read_text(encoding="utf-8")
+        assert '"ailoop" / "_version.py"' in text, reader
+    others = [
+        path
+        for path in (root / "ailoop").rglob("*.py")
+        if path.name != "_version.py" and written.search(path.read_text(encoding="utf-8"))
+    ]
+    assert others == []
