@@ -25,21 +25,20 @@ Threads and blocking, in short (each method's docstring says it again):
 """
 
 import logging
-import os
 import queue
 import threading
 from types import TracebackType
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Type, TypeVar, Union
 from uuid import UUID
 
-import ailoop
 from ailoop import _fork
 from ailoop._agent import AgentConnector
-from ailoop._connection import ConnectionSettings, Verify
+from ailoop._connection import Verify
 from ailoop._connection_state import ConnectionEvent, ConnectionState
 from ailoop._era import Era, EraDetector
 from ailoop._fast_decode import decode_message
 from ailoop._http import HttpTransport
+from ailoop._options import ClientOptions
 from ailoop._prompts import (
     PromptPlan,
     PromptSender,
@@ -51,8 +50,8 @@ from ailoop._prompts import (
 )
 from ailoop._realtime import RealtimeEngine
 from ailoop._rest_history import RestHistory
-from ailoop._stream import OptionsSocketFactory, StreamSettings
-from ailoop._urls import parse_server_url, quote_segment
+from ailoop._stream import OptionsSocketFactory
+from ailoop._urls import quote_segment
 from ailoop._validation import (
     validate_channel,
     validate_choices,
@@ -61,19 +60,17 @@ from ailoop._validation import (
     validate_flag,
     validate_history_channel,
     validate_json_value,
-    validate_positive_seconds,
     validate_priority,
     validate_prompt_timeout,
     validate_response_type,
     validate_seconds,
     validate_subscription,
     validate_text,
-    validate_token,
     validate_url,
     validate_uuid,
-    validate_verify,
     validate_wait_timeout,
 )
+from ailoop._version import __version__
 from ailoop.exceptions import ClientClosedError, ValidationError
 from ailoop.models import (
     ChannelInfo,
@@ -97,13 +94,6 @@ from ailoop.models._wire import WireModel
 __all__ = ["AiloopClient"]
 
 logger = logging.getLogger("ailoop.client")
-
-DEFAULT_SERVER_URL = "http://localhost:8080"
-"""Used when neither ``server_url`` nor ``$AILOOP_SERVER_URL`` is given."""
-
-SERVER_URL_VARIABLE = "AILOOP_SERVER_URL"
-TOKEN_VARIABLE = "AILOOP_TOKEN"
-_PROTOCOLS = {"auto": None, "v0": Era.V0, "v1": Era.V1}
 
 M = TypeVar("M", bound=WireModel)
 IdLike = Union[str, UUID]
@@ -167,66 +157,40 @@ class AiloopClient:
         max_pending_messages: int = 10_000,
         on_handler_error: Optional[HandlerErrorHook] = None,
     ) -> None:
-        if server_url is None:
-            server_url = os.environ.get(SERVER_URL_VARIABLE) or DEFAULT_SERVER_URL
-        server = parse_server_url(server_url)
-        if token is None:
-            token = os.environ.get(TOKEN_VARIABLE) or None
-        if token is not None and server.basic_auth is not None:
-            raise ValidationError(
-                "give either credentials in server_url or a token, not both (both would "
-                "use the Authorization header)"
-            )
-        self._channel = validate_channel(channel)
-        self._timeout = validate_positive_seconds(timeout, "timeout")
-        self._echo_timeout = validate_positive_seconds(echo_timeout, "echo_timeout")
-        self._reconnect_attempts = validate_count(reconnect_attempts, "reconnect_attempts")
-        self._reconnect_delay = validate_seconds(reconnect_delay, "reconnect_delay")
-        if protocol not in _PROTOCOLS:
-            raise ValidationError(f"protocol must be 'auto', 'v0' or 'v1', got {protocol!r}")
-        self._protocol = protocol
-        self._settings = ConnectionSettings.build(
-            server,
-            timeout=self._timeout,
-            token=validate_token(token),
-            verify=validate_verify(verify),
-            user_agent=f"ailoop-py/{ailoop.__version__}",
+        self._options = ClientOptions.build(
+            server_url=server_url,
+            channel=channel,
+            timeout=timeout,
+            reconnect_attempts=reconnect_attempts,
+            reconnect_delay=reconnect_delay,
+            token=token,
+            protocol=protocol,
+            verify=verify,
+            echo_timeout=echo_timeout,
+            realtime=realtime,
+            ping_interval=ping_interval,
+            ping_timeout=ping_timeout,
+            max_pending_messages=max_pending_messages,
+            on_handler_error=on_handler_error,
         )
         if verify is False:
             logger.warning(
                 "TLS certificate verification is disabled for %s (verify=False)",
-                server.base_url,
+                self.server_url,
             )
-        if not isinstance(realtime, bool):
-            raise ValidationError(f"realtime must be True or False, got {realtime!r}")
-        if on_handler_error is not None and not callable(on_handler_error):
-            raise ValidationError("on_handler_error must be a callable or None")
-        self._realtime_enabled = realtime
-        stream_settings = StreamSettings(
-            reconnect_attempts=self._reconnect_attempts,
-            reconnect_delay=self._reconnect_delay,
-            ping_interval=None
-            if ping_interval is None
-            else validate_positive_seconds(ping_interval, "ping_interval"),
-            ping_timeout=validate_seconds(ping_timeout, "ping_timeout"),
-            connect_timeout=self._timeout,
-        )
-        pending_limit = validate_count(max_pending_messages, "max_pending_messages")
-        if pending_limit < 1:
-            raise ValidationError("max_pending_messages must be at least 1")
+        options = self._options
         self._closed = threading.Event()
         self._close_lock = threading.Lock()
-        self._http = HttpTransport(self._settings, self._closed)
-        self._agent = AgentConnector(self._settings, self._closed)
-        self._era = EraDetector(self._http, _PROTOCOLS[protocol])
+        self._build_rest_parts(None)
+        server = options.connection.server
         self._realtime = RealtimeEngine(
-            factory=OptionsSocketFactory(server.ws_url, self._settings.websocket_options()),
+            factory=OptionsSocketFactory(server.ws_url, options.connection.websocket_options()),
             history=RestHistory(self._http),
             decode=decode_message,
-            settings=stream_settings,
-            channel=self._channel,
-            max_pending_messages=pending_limit,
-            on_handler_error=on_handler_error,
+            settings=options.stream,
+            channel=options.channel,
+            max_pending_messages=options.max_pending_messages,
+            on_handler_error=options.on_handler_error,
         )
         self._prompts = self._prompt_sender()
         _fork.track(self)
@@ -236,47 +200,47 @@ class AiloopClient:
     @property
     def server_url(self) -> str:
         """The server's REST root (base path included, credentials left out)."""
-        return self._settings.server.base_url
+        return self._options.connection.server.base_url
 
     @property
     def ws_url(self) -> str:
         """The WebSocket endpoint, ``ws(s)://host:port{base}/``."""
-        return self._settings.server.ws_url
+        return self._options.connection.server.ws_url
 
     @property
     def channel(self) -> str:
         """The default channel."""
-        return self._channel
+        return self._options.channel
 
     @property
     def timeout(self) -> float:
         """Seconds allowed for each REST call and WebSocket handshake."""
-        return self._timeout
+        return self._options.timeout
 
     @property
     def echo_timeout(self) -> float:
         """Seconds a prompt waits for the server's echo before :class:`~ailoop.DeliveryError`."""
-        return self._echo_timeout
+        return self._options.echo_timeout
 
     @property
     def reconnect_attempts(self) -> int:
         """Consecutive failed reconnects after which the realtime stream gives up."""
-        return self._reconnect_attempts
+        return self._options.reconnect_attempts
 
     @property
     def reconnect_delay(self) -> float:
         """Base delay of the realtime stream's reconnect backoff, in seconds."""
-        return self._reconnect_delay
+        return self._options.reconnect_delay
 
     @property
     def protocol(self) -> str:
         """The ``protocol`` argument: ``"auto"``, ``"v0"`` or ``"v1"``."""
-        return self._protocol
+        return self._options.protocol
 
     @property
     def realtime(self) -> bool:
         """The ``realtime`` argument: False means prompts over HTTP and polling waits."""
-        return self._realtime_enabled
+        return self._options.realtime
 
     @property
     def closed(self) -> bool:
@@ -285,7 +249,7 @@ class AiloopClient:
 
     def __repr__(self) -> str:
         state = " closed" if self.closed else ""
-        return f"<AiloopClient {self.server_url!r} channel={self._channel!r}{state}>"
+        return f"<AiloopClient {self.server_url!r} channel={self.channel!r}{state}>"
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -584,7 +548,7 @@ class AiloopClient:
         prompt_id = str(validate_uuid(message_id, "message_id"))
         deadline = None if timeout is None else validate_seconds(timeout, "timeout")
         response: Message = self._realtime.wait(
-            prompt_id, deadline, use_stream=self._realtime_enabled
+            prompt_id, deadline, use_stream=self._options.realtime
         )
         return response
 
@@ -719,20 +683,24 @@ class AiloopClient:
         return self._realtime.state
 
     def _after_fork_in_child(self) -> None:
-        """In a forked child: forget the parent's threads, sockets and sessions."""
+        """In a forked child: forget the parent's threads, sockets and sessions, and build
+        fresh parts from the same options (the era already detected is kept)."""
         closed = threading.Event()
         if self._closed.is_set():
             closed.set()
         self._closed = closed
         self._close_lock = threading.Lock()
-        self._http = HttpTransport(self._settings, closed)
-        self._agent = AgentConnector(self._settings, closed)
-        era = self._era.known
-        self._era = EraDetector(self._http, _PROTOCOLS[self._protocol])
-        if era is not None:
-            self._era.settle(era)
+        self._build_rest_parts(self._era.known)
         self._realtime = self._realtime.forked_copy(RestHistory(self._http))
         self._prompts = self._prompt_sender()
+
+    def _build_rest_parts(self, era: Optional[Era]) -> None:
+        """HTTP sessions, prompt connections and era detection, from the options."""
+        self._http = HttpTransport(self._options.connection, self._closed)
+        self._agent = AgentConnector(self._options.connection, self._closed)
+        self._era = EraDetector(self._http, self._options.forced_era)
+        if era is not None:
+            self._era.settle(era)
 
     def _prompt_sender(self) -> PromptSender:
         return PromptSender(
@@ -741,8 +709,8 @@ class AiloopClient:
             era=self._era,
             post=self._post,
             decode=self._decode_echo,
-            echo_timeout=self._echo_timeout,
-            realtime=self._realtime_enabled,
+            echo_timeout=self._options.echo_timeout,
+            realtime=self._options.realtime,
         )
 
     def _decode_echo(self, body: Any) -> Message:
@@ -830,7 +798,7 @@ class AiloopClient:
         era = report.era
         return {
             "server_version": report.server_version,
-            "client_version": ailoop.__version__,
+            "client_version": __version__,
             "compatible": report.supported and era is not None,
             "health_data": report.health,
             "protocol": None if era is None or era is Era.UNSETTLED else era.value,
@@ -1074,7 +1042,7 @@ class AiloopClient:
             raise ClientClosedError("the client is closed")
 
     def _target_channel(self, channel: Optional[str]) -> str:
-        return self._channel if channel is None else validate_channel(channel)
+        return self._options.channel if channel is None else validate_channel(channel)
 
     def _channel_query(self, channel: Optional[str]) -> Dict[str, str]:
         return {"channel": self._target_channel(channel)}
@@ -1114,5 +1082,5 @@ class AiloopClient:
         return ValidationError(
             f"the server's answer could not be decoded: {exc.message}",
             method=method,
-            path=None if path is None else self._settings.server.api_path(path),
+            path=None if path is None else self._options.connection.server.api_path(path),
         )
