@@ -1,27 +1,10 @@
-"""The blocking ailoop client.
+"""The blocking ailoop client: a thin facade over the parts that do the work.
 
-Threads and blocking, in short (each method's docstring says it again):
-
-* Constructing a client does no I/O and starts no thread.
-* Every method runs in the thread that calls it and blocks it for its network round
-  trips: REST calls for at most ``timeout`` seconds (GET retries included), prompts for
-  a WebSocket handshake (``timeout``) plus the echo (``echo_timeout``).
-* One client may be shared by any number of threads: each thread gets its own HTTP
-  session, each prompt its own short-lived WebSocket connection.
-* The realtime stream runs on two background threads, started lazily (never at import
-  or construction): the network thread ``ailoop-stream`` owns one long-lived viewer
-  connection (started by :meth:`AiloopClient.connect_websocket`, a prompt or a wait),
-  and the dispatcher thread ``ailoop-dispatch`` runs message and connection handlers
-  (started with the first handler or queue). User code never runs on the network
-  thread, so a slow handler never delays the socket, its pings or a waiting caller.
-* ``close()`` may be called from any thread, a handler included, any number of times; it
-  stops and joins the background threads within 2 seconds and wakes every waiting
-  caller with :class:`~ailoop.ClientClosedError`; afterwards every method raises that
-  error, and prompts still waiting for their echo are cut short with it.
-* A forked child (gunicorn ``--preload``, ``multiprocessing`` with ``fork``) notices the
-  fork and starts its own threads, sockets and HTTP sessions lazily; nothing of the
-  parent's is used or closed. With Django's autoreloader, create the client lazily (in
-  the process that serves) rather than at import time of a settings module.
+Arguments are checked by :mod:`ailoop._validation` and settled into one
+:class:`~ailoop._options.ClientOptions`; REST goes through :mod:`ailoop._http`, prompts
+through :mod:`ailoop._prompts`, the realtime stream and waits through
+:mod:`ailoop._realtime`. How the client uses threads, what blocks for how long and what
+it raises is described once, in :class:`AiloopClient`'s docstring.
 """
 
 import logging
@@ -63,7 +46,6 @@ from ailoop._validation import (
     validate_priority,
     validate_prompt_timeout,
     validate_response_type,
-    validate_seconds,
     validate_subscription,
     validate_text,
     validate_url,
@@ -137,6 +119,62 @@ class AiloopClient:
 
     Construction validates the arguments (:class:`~ailoop.ValidationError`), does no I/O
     and starts no thread. Use the client as a context manager, or call :meth:`close`.
+
+    .. _threads-timeouts-errors:
+
+    .. rubric:: Threads, timeouts and errors
+
+    Every method runs in the thread that calls it; one client may be shared by any
+    number of threads (each gets its own HTTP session, each prompt its own short-lived
+    WebSocket connection). Each method's docstring names its kind of blocking, with the
+    terms below.
+
+    * **REST read** (``get_*``, ``list_tasks``): one HTTP round trip of at most
+      ``timeout`` seconds; connection failures and 502/503/504 are retried with backoff
+      within that budget.
+    * **REST write** (``say``, ``respond``, task changes): one HTTP round trip of at most
+      ``timeout`` seconds, never retried.
+    * **Prompt** (``ask``, ``ask_decision``, ``authorize``, ``navigate``): era detection
+      on first use where the prompt's form depends on it (REST reads), the realtime
+      stream connected (started if needed; at most ``timeout``), the WebSocket handshake
+      (``timeout``), the server's echo (``echo_timeout``) and the stream's sighting of
+      the prompt (at most ``echo_timeout`` more). No echo raises
+      :class:`~ailoop.DeliveryError`. The method returns the prompt as echoed; with
+      ``wait=True`` it then blocks until the prompt's *final* response (see
+      :meth:`wait_for_response`) and returns that instead. ``wait_timeout`` (counted from
+      the delivery) bounds that wait: past it :class:`~ailoop.TimeoutError` is raised,
+      never an approval; without it the call waits until the answer or :meth:`close`
+      (the server's own ``timeout`` normally ends it first).
+    * **Wait** (:meth:`wait_for_response`, ``wait=True``): blocks on an event the network
+      thread sets, until the final response, its deadline or :meth:`close`. Any number
+      of threads may wait at once. Called in a message or connection handler it raises
+      ``RuntimeError`` (it would block the thread that delivers the answer).
+    * **Immediate** (subscriptions, handlers, queues, properties): thread-safe and
+      returns at once.
+
+    Threads of the client's own: none at import or construction. The network thread
+    ``ailoop-stream`` (daemon) owns the one long-lived viewer connection; it starts with
+    :meth:`connect_websocket`, a prompt or a wait. The dispatcher thread
+    ``ailoop-dispatch`` (daemon) runs message and connection handlers and feeds message
+    queues; it starts with the first handler or queue. User code never runs on the
+    network thread, so a slow handler never delays the socket, its pings or a waiting
+    caller. A forked child (gunicorn ``--preload``, ``multiprocessing`` with ``fork``)
+    starts its own threads, sockets and sessions lazily and never touches the parent's.
+
+    Durations: every argument in seconds (``timeout``, ``echo_timeout``,
+    ``reconnect_delay``, ``ping_interval``, ``ping_timeout``, ``wait_timeout``,
+    :meth:`wait_for_response`'s ``timeout``) follows one rule: a real number (``int``,
+    ``float``, :class:`fractions.Fraction`, ...; not ``bool``), finite and not negative,
+    and a value above ten years is treated as ten years ("no deadline"). A prompt's
+    ``timeout`` is the server-side ``timeout_seconds``: the same rule, rounded up to
+    whole seconds, at most 4294967295, and 0 or None for the server's default.
+
+    Errors: bad arguments raise :class:`~ailoop.ValidationError` before anything is sent.
+    Every method raises :class:`~ailoop.ClientClosedError` once the client is closed,
+    and a prompt or wait blocked at that moment is woken with it. Network and server
+    failures raise :class:`~ailoop.ConnectionError`,
+    :class:`~ailoop.AuthenticationError`, :class:`~ailoop.NotFoundError` (unknown id),
+    :class:`~ailoop.ServerError` or :class:`~ailoop.TimeoutError` (see :doc:`errors`).
     """
 
     def __init__(
@@ -313,24 +351,12 @@ class AiloopClient:
         the question is free text, which only v0 servers offer (v1:
         :class:`~ailoop.ValidationError`).
 
-        With ``wait=True`` the call then blocks until the prompt's *final* response
-        arrives and returns that response instead (see :meth:`wait_for_response` for
-        what is final). ``wait_timeout`` (seconds, counted from the delivery of the
-        prompt) bounds that wait: past it :class:`~ailoop.TimeoutError` is raised, never
-        an approval; without it the call waits until the answer or :meth:`close`
-        (the server's own ``timeout`` normally ends it first). ``wait=True`` raises
-        ``RuntimeError`` in a message or connection handler (it would block the thread
-        that delivers the answer).
+        ``wait`` and ``wait_timeout``: see *Prompt* in :ref:`threads-timeouts-errors`.
 
         The final answer to a question with choices is the chosen choice's text, whatever
         the era and however the human typed it (label, number).
 
-        Runs in the calling thread. Blocks for era detection on first use (REST, at most
-        ``timeout`` per call), for the realtime stream to be connected (started if
-        needed; at most ``timeout``), the WebSocket handshake (client ``timeout``), the
-        echo (``echo_timeout``) and the stream's sighting of the prompt (at most
-        ``echo_timeout`` more). Raises :class:`~ailoop.DeliveryError` when no echo comes,
-        and :class:`~ailoop.ClientClosedError` when the client is or gets closed.
+        Blocking: a prompt (:ref:`threads-timeouts-errors`).
         """
         self._check_open()
         text = validate_text(question, "question")
@@ -361,24 +387,12 @@ class AiloopClient:
         the server-side ``timeout_seconds`` (rounded up; 0 or None = the server's
         default). Decisions exist on v1 servers only (v0: :class:`~ailoop.ValidationError`).
 
-        With ``wait=True`` the call then blocks until the prompt's *final* response
-        arrives and returns that response instead (see :meth:`wait_for_response` for
-        what is final). ``wait_timeout`` (seconds, counted from the delivery of the
-        prompt) bounds that wait: past it :class:`~ailoop.TimeoutError` is raised, never
-        an approval; without it the call waits until the answer or :meth:`close`
-        (the server's own ``timeout`` normally ends it first). ``wait=True`` raises
-        ``RuntimeError`` in a message or connection handler (it would block the thread
-        that delivers the answer).
+        ``wait`` and ``wait_timeout``: see *Prompt* in :ref:`threads-timeouts-errors`.
 
         The final answer carries the chosen option's id in ``content.answer`` and
         ``metadata = {"option_id", "label", "index"}``.
 
-        Runs in the calling thread. Blocks for era detection on first use (REST), for the
-        realtime stream to be connected (at most ``timeout``), the WebSocket handshake
-        (client ``timeout``), the echo (``echo_timeout``) and the stream's sighting of
-        the prompt (at most ``echo_timeout`` more). Raises
-        :class:`~ailoop.DeliveryError` when no echo comes, and
-        :class:`~ailoop.ClientClosedError` when the client is or gets closed.
+        Blocking: a prompt (:ref:`threads-timeouts-errors`).
         """
         self._check_open()
         checked_id = validate_text(decision_id, "decision_id")
@@ -416,24 +430,12 @@ class AiloopClient:
         server-side ``timeout_seconds`` (rounded up; 0 or None = the server's default); a
         server-side timeout is answered ``authorization_denied``.
 
-        With ``wait=True`` the call then blocks until the prompt's *final* response
-        arrives and returns that response instead (see :meth:`wait_for_response` for
-        what is final). ``wait_timeout`` (seconds, counted from the delivery of the
-        prompt) bounds that wait: past it :class:`~ailoop.TimeoutError` is raised, never
-        an approval; without it the call waits until the answer or :meth:`close`
-        (the server's own ``timeout`` normally ends it first). ``wait=True`` raises
-        ``RuntimeError`` in a message or connection handler (it would block the thread
-        that delivers the answer).
+        ``wait`` and ``wait_timeout``: see *Prompt* in :ref:`threads-timeouts-errors`.
 
         The final ``content.response_type`` is ``"authorization_approved"`` or
         ``"authorization_denied"`` (a server-side timeout arrives as denied).
 
-        Runs in the calling thread. Blocks for the realtime stream to be connected (at
-        most ``timeout``), the WebSocket handshake (client ``timeout``), the echo
-        (``echo_timeout``) and the stream's sighting of the prompt (at most
-        ``echo_timeout`` more); needs no era detection. Raises
-        :class:`~ailoop.DeliveryError` when no echo comes, and
-        :class:`~ailoop.ClientClosedError` when the client is or gets closed.
+        Blocking: a prompt, without era detection (:ref:`threads-timeouts-errors`).
         """
         self._check_open()
         text = validate_text(action, "action")
@@ -455,25 +457,13 @@ class AiloopClient:
     ) -> Message:
         """Ask a human to open ``url`` and return the sent prompt as echoed.
 
-        With ``wait=True`` the call then blocks until the prompt's *final* response
-        arrives and returns that response instead (see :meth:`wait_for_response` for
-        what is final). ``wait_timeout`` (seconds, counted from the delivery of the
-        prompt) bounds that wait: past it :class:`~ailoop.TimeoutError` is raised, never
-        an approval; without it the call waits until the answer or :meth:`close`
-        (the server's own ``timeout`` normally ends it first). ``wait=True`` raises
-        ``RuntimeError`` in a message or connection handler (it would block the thread
-        that delivers the answer).
+        ``wait`` and ``wait_timeout``: see *Prompt* in :ref:`threads-timeouts-errors`.
 
         The final ``content.response_type`` is ``"authorization_approved"`` (the server
         opens the URL on its host) or ``"authorization_denied"``; an unanswered
         navigation is re-asked by the server after its default timeout, forever.
 
-        Runs in the calling thread. Blocks for the realtime stream to be connected (at
-        most ``timeout``), the WebSocket handshake (client ``timeout``), the echo
-        (``echo_timeout``) and the stream's sighting of the prompt (at most
-        ``echo_timeout`` more); needs no era detection. Raises
-        :class:`~ailoop.DeliveryError` when no echo comes, and
-        :class:`~ailoop.ClientClosedError` when the client is or gets closed.
+        Blocking: a prompt, without era detection (:ref:`threads-timeouts-errors`).
         """
         self._check_open()
         checked_url = validate_url(url)
@@ -533,16 +523,10 @@ class AiloopClient:
         cannot be recovered -- the wait then ends at its deadline with
         :class:`~ailoop.TimeoutError` (send the prompt again to ask anew).
 
-        Runs in the calling thread (it starts the realtime stream if needed, unless
-        ``realtime=False``); any number of threads may wait at once, for the same or
-        different prompts. Raises :class:`~ailoop.DeliveryError` at once when the server
-        no longer knows the prompt after a reconnect (it restarted and lost it),
-        :class:`~ailoop.NotFoundError` for an id the server never had,
-        :class:`~ailoop.AuthenticationError` when the server refuses the credentials,
-        :class:`~ailoop.ConnectionError` when neither the stream nor HTTP reaches the
-        server, :class:`~ailoop.ClientClosedError` when the client is or gets closed,
-        and ``RuntimeError`` when called in a message or connection handler (that would
-        block the dispatcher thread that delivers the answer).
+        Blocking: a wait (:ref:`threads-timeouts-errors`); it starts the realtime stream unless
+        ``realtime=False``. Raises :class:`~ailoop.DeliveryError` at once when the server
+        no longer knows the prompt after a reconnect (it restarted and lost it) and
+        :class:`~ailoop.NotFoundError` for an id the server never had.
         """
         self._check_open()
         prompt_id = str(validate_uuid(message_id, "message_id"))
@@ -562,11 +546,10 @@ class AiloopClient:
         and waits start the stream by themselves; call this to receive messages in
         handlers, or to fail early.
 
-        Runs in the calling thread; blocks at most ``timeout`` seconds. Idempotent.
-        Raises :class:`~ailoop.AuthenticationError` (401/403 on the handshake) or
+        Blocks at most ``timeout`` seconds; idempotent. Raises
+        :class:`~ailoop.AuthenticationError` (401/403 on the handshake) or
         :class:`~ailoop.ConnectionError` when the first connection fails (the stream then
-        reports ``GAVE_UP`` and stops; call again to retry), and
-        :class:`~ailoop.ClientClosedError` after :meth:`close`. Also works with
+        reports ``GAVE_UP`` and stops; call again to retry). Also works with
         ``realtime=False``: waits then use the stream while it runs.
         """
         self._check_open()
@@ -729,9 +712,7 @@ class AiloopClient:
         ``priority`` is ``low``, ``normal``, ``high`` or ``urgent``. Notifications need no
         answer, so they go over HTTP; the returned Message is the server's 201 body.
 
-        Runs in the calling thread; blocks for one HTTP round trip, at most ``timeout``
-        seconds (never retried). Raises :class:`~ailoop.ClientClosedError` after
-        :meth:`close`.
+        Blocking: a REST write (:ref:`threads-timeouts-errors`).
         """
         self._check_open()
         text = validate_text(message, "message")
@@ -752,9 +733,8 @@ class AiloopClient:
         server is currently showing it. Answer decisions with the option id (or label, or
         1-based number). A successful call does not prove the prompt was completed.
 
-        Runs in the calling thread; blocks for one HTTP round trip, at most ``timeout``
-        seconds (never retried). Raises :class:`~ailoop.NotFoundError` for an unknown id
-        and :class:`~ailoop.ClientClosedError` after :meth:`close`.
+        Blocking: a REST write (:ref:`threads-timeouts-errors`);
+        :class:`~ailoop.NotFoundError` for an unknown id.
         """
         self._check_open()
         message_id = validate_uuid(original_message_id, "original_message_id")
@@ -768,10 +748,8 @@ class AiloopClient:
     def get_message(self, message_id: IdLike) -> Message:
         """Fetch a stored message by id (``GET /api/v1/messages/{id}``).
 
-        Runs in the calling thread; blocks for one HTTP round trip, at most ``timeout``
-        seconds (transient failures retried within it). Raises
-        :class:`~ailoop.NotFoundError` for an unknown id and
-        :class:`~ailoop.ClientClosedError` after :meth:`close`.
+        Blocking: a REST read (:ref:`threads-timeouts-errors`);
+        :class:`~ailoop.NotFoundError` for an unknown id.
         """
         self._check_open()
         path = f"/api/v1/messages/{validate_uuid(message_id, 'message_id')}"
@@ -788,10 +766,9 @@ class AiloopClient:
         servers are still supported). ``compatible`` is true when the server's era is
         known and supported; two-port servers (before v0.1.41) are not.
 
-        Runs in the calling thread; blocks for one or two HTTP round trips, each at most
-        ``timeout`` seconds. Raises :class:`~ailoop.ConnectionError` for a two-port server
-        reached on its WebSocket port, and :class:`~ailoop.ClientClosedError` after
-        :meth:`close`.
+        Blocking: one or two REST reads (:ref:`threads-timeouts-errors`). Raises
+        :class:`~ailoop.ConnectionError` for a two-port server reached on its WebSocket
+        port.
         """
         self._check_open()
         report = self._era.check()
@@ -807,27 +784,21 @@ class AiloopClient:
     def get_health(self) -> HealthInfo:
         """``GET /api/v1/health``: status, version and counters.
 
-        Runs in the calling thread; blocks for one HTTP round trip, at most ``timeout``
-        seconds (transient failures retried within it). Raises
-        :class:`~ailoop.ClientClosedError` after :meth:`close`.
+        Blocking: a REST read (:ref:`threads-timeouts-errors`).
         """
         return self._get_model(HealthInfo, "/api/v1/health")
 
     def get_stats(self) -> ServerStats:
         """``GET /api/stats``: WebSocket connection counts.
 
-        Runs in the calling thread; blocks for one HTTP round trip, at most ``timeout``
-        seconds (transient failures retried within it). Raises
-        :class:`~ailoop.ClientClosedError` after :meth:`close`.
+        Blocking: a REST read (:ref:`threads-timeouts-errors`).
         """
         return self._get_model(ServerStats, "/api/stats")
 
     def get_channels(self) -> List[ChannelInfo]:
         """``GET /api/channels``: the channels that have history.
 
-        Runs in the calling thread; blocks for one HTTP round trip, at most ``timeout``
-        seconds (transient failures retried within it). Raises
-        :class:`~ailoop.ClientClosedError` after :meth:`close`.
+        Blocking: a REST read (:ref:`threads-timeouts-errors`).
         """
         self._check_open()
         path = "/api/channels"
@@ -839,9 +810,7 @@ class AiloopClient:
         ``GET /api/channels/{channel}/messages?limit=N``; the server keeps at most 1000
         per channel, and an unknown channel gives an empty list.
 
-        Runs in the calling thread; blocks for one HTTP round trip, at most ``timeout``
-        seconds (transient failures retried within it). Raises
-        :class:`~ailoop.ClientClosedError` after :meth:`close`.
+        Blocking: a REST read (:ref:`threads-timeouts-errors`).
         """
         self._check_open()
         path = f"/api/channels/{quote_segment(validate_history_channel(channel))}/messages"
@@ -851,9 +820,7 @@ class AiloopClient:
     def get_channel_stats(self, channel: str) -> ChannelStats:
         """``GET /api/channels/{channel}/stats``: message count and first/last timestamps.
 
-        Runs in the calling thread; blocks for one HTTP round trip, at most ``timeout``
-        seconds (transient failures retried within it). Raises
-        :class:`~ailoop.ClientClosedError` after :meth:`close`.
+        Blocking: a REST read (:ref:`threads-timeouts-errors`).
         """
         self._check_open()
         path = f"/api/channels/{quote_segment(validate_history_channel(channel))}/stats"
@@ -866,9 +833,7 @@ class AiloopClient:
         still queued are not listed, and ``channel`` (if given) filters. Servers before
         v1.0.8 have no such route (:class:`~ailoop.NotFoundError`).
 
-        Runs in the calling thread; blocks for one HTTP round trip, at most ``timeout``
-        seconds (transient failures retried within it). Raises
-        :class:`~ailoop.ClientClosedError` after :meth:`close`.
+        Blocking: a REST read (:ref:`threads-timeouts-errors`).
         """
         self._check_open()
         params = None if channel is None else {"channel": validate_channel(channel)}
@@ -887,9 +852,7 @@ class AiloopClient:
     ) -> Task:
         """Create a task in ``channel`` (``POST /api/v1/tasks``) and return it.
 
-        Runs in the calling thread; blocks for one HTTP round trip, at most ``timeout``
-        seconds (never retried). Raises :class:`~ailoop.ClientClosedError` after
-        :meth:`close`.
+        Blocking: a REST write (:ref:`threads-timeouts-errors`).
         """
         self._check_open()
         if not isinstance(description, str):
@@ -909,9 +872,7 @@ class AiloopClient:
     def get_task(self, task_id: IdLike, channel: Optional[str] = None) -> Task:
         """``GET /api/v1/tasks/{id}?channel=``; :class:`~ailoop.NotFoundError` if unknown.
 
-        Runs in the calling thread; blocks for one HTTP round trip, at most ``timeout``
-        seconds (transient failures retried within it). Raises
-        :class:`~ailoop.ClientClosedError` after :meth:`close`.
+        Blocking: a REST read (:ref:`threads-timeouts-errors`).
         """
         self._check_open()
         path = f"/api/v1/tasks/{validate_uuid(task_id, 'task_id')}"
@@ -922,9 +883,7 @@ class AiloopClient:
     ) -> List[Task]:
         """The tasks of ``channel`` sorted by creation, optionally only those in ``state``.
 
-        Runs in the calling thread; blocks for one HTTP round trip, at most ``timeout``
-        seconds (transient failures retried within it). Raises
-        :class:`~ailoop.ClientClosedError` after :meth:`close`.
+        Blocking: a REST read (:ref:`threads-timeouts-errors`).
         """
         self._check_open()
         params = self._channel_query(channel)
@@ -938,9 +897,8 @@ class AiloopClient:
     ) -> Task:
         """Set a task's state (``pending``, ``done``, ``abandoned``) and return the task.
 
-        Runs in the calling thread; blocks for one HTTP round trip, at most ``timeout``
-        seconds (never retried). Raises :class:`~ailoop.NotFoundError` for an unknown task
-        and :class:`~ailoop.ClientClosedError` after :meth:`close`.
+        Blocking: a REST write (:ref:`threads-timeouts-errors`);
+        :class:`~ailoop.NotFoundError` for an unknown task.
         """
         self._check_open()
         path = f"/api/v1/tasks/{validate_uuid(task_id, 'task_id')}"
@@ -960,10 +918,8 @@ class AiloopClient:
         """Make task ``task_id`` depend on task ``depends_on`` (``blocks``, ``related``,
         ``parent``; every kind blocks the child until the parent is done).
 
-        Runs in the calling thread; blocks for one HTTP round trip, at most ``timeout``
-        seconds (never retried). Raises :class:`~ailoop.ValidationError` for an unknown
-        task, a duplicate or a cycle, and :class:`~ailoop.ClientClosedError` after
-        :meth:`close`.
+        Blocking: a REST write (:ref:`threads-timeouts-errors`);
+        :class:`~ailoop.ValidationError` for an unknown task, a duplicate or a cycle.
         """
         self._check_open()
         child = validate_uuid(task_id, "task_id")
@@ -981,9 +937,7 @@ class AiloopClient:
     ) -> None:
         """Remove the dependency of ``task_id`` on ``depends_on`` (no error if absent).
 
-        Runs in the calling thread; blocks for one HTTP round trip, at most ``timeout``
-        seconds (never retried). Raises :class:`~ailoop.ClientClosedError` after
-        :meth:`close`.
+        Blocking: a REST write (:ref:`threads-timeouts-errors`).
         """
         self._check_open()
         child = validate_uuid(task_id, "task_id")
@@ -996,10 +950,8 @@ class AiloopClient:
     ) -> TaskDependencies:
         """The ids ``task_id`` depends on (``GET /api/v1/tasks/{id}/dependencies``).
 
-        Runs in the calling thread; blocks for one HTTP round trip, at most ``timeout``
-        seconds (transient failures retried within it). Raises
-        :class:`~ailoop.NotFoundError` for an unknown task and
-        :class:`~ailoop.ClientClosedError` after :meth:`close`.
+        Blocking: a REST read (:ref:`threads-timeouts-errors`);
+        :class:`~ailoop.NotFoundError` for an unknown task.
         """
         self._check_open()
         path = f"/api/v1/tasks/{validate_uuid(task_id, 'task_id')}/dependencies"
@@ -1008,28 +960,22 @@ class AiloopClient:
     def get_ready_tasks(self, channel: Optional[str] = None) -> List[Task]:
         """Tasks of ``channel`` with no unfinished parent (done tasks included).
 
-        Runs in the calling thread; blocks for one HTTP round trip, at most ``timeout``
-        seconds (transient failures retried within it). Raises
-        :class:`~ailoop.ClientClosedError` after :meth:`close`.
+        Blocking: a REST read (:ref:`threads-timeouts-errors`).
         """
         return self._task_list("/api/v1/tasks/ready", channel)
 
     def get_blocked_tasks(self, channel: Optional[str] = None) -> List[Task]:
         """Tasks of ``channel`` waiting for an unfinished parent.
 
-        Runs in the calling thread; blocks for one HTTP round trip, at most ``timeout``
-        seconds (transient failures retried within it). Raises
-        :class:`~ailoop.ClientClosedError` after :meth:`close`.
+        Blocking: a REST read (:ref:`threads-timeouts-errors`).
         """
         return self._task_list("/api/v1/tasks/blocked", channel)
 
     def get_dependency_graph(self, task_id: IdLike, channel: Optional[str] = None) -> TaskGraph:
         """A task with its direct parents and children (``GET /api/v1/tasks/{id}/graph``).
 
-        Runs in the calling thread; blocks for one HTTP round trip, at most ``timeout``
-        seconds (transient failures retried within it). Raises
-        :class:`~ailoop.NotFoundError` for an unknown task and
-        :class:`~ailoop.ClientClosedError` after :meth:`close`.
+        Blocking: a REST read (:ref:`threads-timeouts-errors`);
+        :class:`~ailoop.NotFoundError` for an unknown task.
         """
         self._check_open()
         path = f"/api/v1/tasks/{validate_uuid(task_id, 'task_id')}/graph"
