@@ -4,6 +4,13 @@ The server validates channel names only on ``POST /api/v1/messages`` and never v
 decisions, URLs or the WebSocket path, and it drops what it rejects without a word. Each
 function here returns the normalised value or raises :class:`ailoop.ValidationError`
 naming the argument and what was wrong.
+
+Durations follow one rule (:func:`validate_seconds`), whatever the argument: a real
+number (``int``, ``float``, :class:`fractions.Fraction`, any :class:`numbers.Real`; never
+``bool``), finite and not negative; a value above :data:`MAX_WAIT_SECONDS` (ten years)
+is treated as that much, "no deadline". A prompt's server-side ``timeout_seconds``
+(:func:`validate_prompt_timeout`) starts from the same check, then must fit the server's
+unsigned 32-bit field instead of being capped.
 """
 
 import json
@@ -64,9 +71,9 @@ RESERVED_CHANNEL_NAMES = frozenset({"system", "admin", "internal", "reserved", "
 """Channel names the server refuses in any letter case."""
 
 MAX_WAIT_SECONDS = min(threading.TIMEOUT_MAX, 10 * 365 * 24 * 3600.0)
-"""Client-side waits longer than this (ten years, or less where the platform's lock
-timeout is shorter) are capped to it: effectively "no deadline", still safe to pass to
-``threading.Event.wait``."""
+"""Durations longer than this (ten years, or less where the platform's lock timeout is
+shorter) are capped to it: effectively "no deadline", still safe to pass to
+``threading.Event.wait``, sockets and ``requests``."""
 
 _CHANNEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 _CHANNEL_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
@@ -151,12 +158,12 @@ def validate_prompt_timeout(value: Any, name: str = "timeout") -> int:
 
 
 def validate_wait_timeout(value: Any, name: str = "timeout") -> Optional[float]:
-    """A client-side deadline in seconds: None (wait until answered or closed) or a
-    finite number >= 0, capped at :data:`MAX_WAIT_SECONDS`.
+    """A client-side deadline: None (wait until answered or closed) or a duration by the
+    rule of :func:`validate_seconds`.
     """
     if value is None:
         return None
-    return min(_real_seconds(value, name), MAX_WAIT_SECONDS)
+    return validate_seconds(value, name)
 
 
 def validate_priority(value: Any) -> NotificationPriority:
@@ -301,18 +308,10 @@ def validate_positive_seconds(value: Any, name: str) -> float:
 
 
 def validate_seconds(value: Any, name: str) -> float:
-    """A finite, non-negative number of seconds, at most ``threading.TIMEOUT_MAX``."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValidationError(f"{name} must be a number of seconds, got {type(value).__name__}")
-    try:
-        seconds = float(value)
-    except OverflowError:  # an int beyond any float
-        raise ValidationError(f"{name} is too large") from None
-    if math.isnan(seconds) or math.isinf(seconds) or seconds < 0:
-        raise ValidationError(f"{name} must be a finite, non-negative number, got {value!r}")
-    if seconds > threading.TIMEOUT_MAX:
-        raise ValidationError(f"{name} is too large: {value!r}")
-    return seconds
+    """A duration in seconds, by the one rule every duration argument follows: a real
+    number (not ``bool``), finite and not negative, capped at :data:`MAX_WAIT_SECONDS`.
+    """
+    return min(_real_seconds(value, name), MAX_WAIT_SECONDS)
 
 
 def validate_count(value: Any, name: str) -> int:

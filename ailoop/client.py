@@ -530,7 +530,7 @@ class AiloopClient:
         """
         self._check_open()
         prompt_id = str(validate_uuid(message_id, "message_id"))
-        deadline = None if timeout is None else validate_seconds(timeout, "timeout")
+        deadline = validate_wait_timeout(timeout, "timeout")
         response: Message = self._realtime.wait(
             prompt_id, deadline, use_stream=self._options.realtime
         )
