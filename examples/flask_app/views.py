@@ -45,7 +45,7 @@ def deploy() -> ResponseReturnValue:
     except ailoop.AiloopError as exc:
         current_app.logger.warning("approval request failed: %s", exc)
         return _status("approval service unavailable", version, 503)
-    if answer.content.response_type != "authorization_approved":
+    if not ailoop.approved(answer):
         return _status("denied", version, 403)
     _record_deployment(version)
     return _status("deployed", version, 200)

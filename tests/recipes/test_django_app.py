@@ -1,6 +1,8 @@
 """The Django recipe (examples/django_app) through Django's test client against the stand-in.
 
-Django is configured here, in the test module (no settings module, no database).
+Django is configured here, in the test module (no settings module, no database), with
+the example project's middleware: every request goes through ``CsrfViewMiddleware``
+with CSRF checks enforced, as for a real client.
 """
 
 import io
@@ -8,7 +10,7 @@ import os
 import subprocess
 import sys
 import threading
-from typing import Iterator, List
+from typing import Iterator, List, Optional
 
 import pytest
 
@@ -22,7 +24,11 @@ if not settings.configured:
         SECRET_KEY="tests-only",
         ALLOWED_HOSTS=["testserver"],
         INSTALLED_APPS=["deployer"],
-        MIDDLEWARE=[],
+        MIDDLEWARE=[
+            "django.middleware.security.SecurityMiddleware",
+            "django.middleware.common.CommonMiddleware",
+            "django.middleware.csrf.CsrfViewMiddleware",
+        ],
         ROOT_URLCONF="deployer.urls",
         DATABASES={},
         USE_TZ=True,
@@ -30,6 +36,7 @@ if not settings.configured:
         AILOOP_CHANNEL="deploys",
         AILOOP_AUTHORIZATION_TIMEOUT=60,
         AILOOP_WAIT_TIMEOUT=60,
+        DEPLOYER_API_TOKEN="tests-deployer-token",
     )
     django.setup()
 
@@ -40,7 +47,9 @@ from django.core.management.base import CommandError
 from django.test import Client, override_settings
 
 from ailoop.testing import AiloopTestServer
-from tests.recipes.conftest import DEADLINE, EXAMPLES, typing
+from tests.recipes.conftest import DEADLINE, EXAMPLES, answer_in_text, typing
+
+TOKEN: str = settings.DEPLOYER_API_TOKEN
 
 
 @pytest.fixture(autouse=True)
@@ -59,8 +68,11 @@ def server_settings(ailoop_server: AiloopTestServer) -> Iterator[AiloopTestServe
         yield ailoop_server
 
 
-def post(path: str, body: object) -> "django.http.HttpResponse":
-    return Client().post(path, body, content_type="application/json")
+def post(path: str, body: object, token: Optional[str] = TOKEN) -> "django.http.HttpResponse":
+    """POST JSON like a deployment script: bearer token, no cookies, CSRF checks enforced."""
+    headers = {} if token is None else {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    client = Client(enforce_csrf_checks=True)
+    return client.post(path, body, content_type="application/json", **headers)
 
 
 @pytest.mark.ailoop_server(human=typing("yes"))
@@ -84,6 +96,46 @@ def test_deploy_refused_when_denied(server_settings: AiloopTestServer) -> None:
 
 
 @pytest.mark.ailoop_server(human=typing(None))
+@pytest.mark.parametrize("text", ["yes", "no"])
+def test_a_text_answer_is_a_denial(server_settings: AiloopTestServer, text: str) -> None:
+    with answer_in_text(server_settings, text):
+        response = post("/deploy", {"version": "1.4.2"})
+
+    assert response.status_code == 403
+    assert response.json()["status"] == "denied"
+    assert views.DEPLOYED_VERSIONS == []
+
+
+@pytest.mark.ailoop_server(human=typing(None))
+def test_server_side_timeout_is_a_denial(server_settings: AiloopTestServer) -> None:
+    with override_settings(AILOOP_AUTHORIZATION_TIMEOUT=1):
+        response = post("/deploy", {"version": "2.0.0"})
+
+    assert response.status_code == 403
+    assert views.DEPLOYED_VERSIONS == []
+
+
+@pytest.mark.parametrize("token", [None, "", "wrong-token", TOKEN + "x"])
+def test_api_views_refuse_requests_without_the_token(
+    server_settings: AiloopTestServer, token: Optional[str]
+) -> None:
+    for path, body in (("/deploy", {"version": "1.4.2"}), ("/notify", {"text": "hi"})):
+        response = post(path, body, token=token)
+        assert response.status_code == 401
+        assert response["WWW-Authenticate"] == 'Bearer realm="deployer"'
+    assert server_settings.messages() == []
+
+
+def test_without_a_configured_token_every_request_is_refused(
+    server_settings: AiloopTestServer,
+) -> None:
+    with override_settings(DEPLOYER_API_TOKEN=None):
+        assert post("/deploy", {"version": "1.4.2"}, token="").status_code == 401
+        assert post("/deploy", {"version": "1.4.2"}, token="None").status_code == 401
+    assert server_settings.messages() == []
+
+
+@pytest.mark.ailoop_server(human=typing(None))
 def test_no_answer_before_the_request_deadline(server_settings: AiloopTestServer) -> None:
     with override_settings(AILOOP_WAIT_TIMEOUT=0.5):
         response = post("/deploy", {"version": "1.4.2"})
@@ -94,7 +146,7 @@ def test_no_answer_before_the_request_deadline(server_settings: AiloopTestServer
 
 
 def test_deploy_only_accepts_post(server_settings: AiloopTestServer) -> None:
-    assert Client().get("/deploy").status_code == 405
+    assert Client(enforce_csrf_checks=True).get("/deploy").status_code == 405
     assert server_settings.messages() == []
 
 

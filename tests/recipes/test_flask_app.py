@@ -11,7 +11,7 @@ from flask_app import create_app
 from flask_app.extension import ailoop_ext
 
 from ailoop.testing import AiloopTestServer
-from tests.recipes.conftest import typing
+from tests.recipes.conftest import answer_in_text, typing
 
 
 @pytest.fixture
@@ -39,6 +39,19 @@ def test_deploy_runs_after_approval(app: Flask, ailoop_server: AiloopTestServer)
 @pytest.mark.ailoop_server(human=typing("no"))
 def test_deploy_refused_when_denied(app: Flask) -> None:
     response = app.test_client().post("/deploy", json={"version": "1.4.2"})
+
+    assert response.status_code == 403
+    assert response.get_json()["status"] == "denied"
+    assert app.extensions["deployed_versions"] == []
+
+
+@pytest.mark.ailoop_server(human=typing(None))
+@pytest.mark.parametrize("text", ["yes", "no"])
+def test_a_text_answer_is_a_denial(
+    app: Flask, ailoop_server: AiloopTestServer, text: str
+) -> None:
+    with answer_in_text(ailoop_server, text):
+        response = app.test_client().post("/deploy", json={"version": "1.4.2"})
 
     assert response.status_code == 403
     assert response.get_json()["status"] == "denied"

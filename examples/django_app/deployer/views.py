@@ -1,4 +1,7 @@
-"""Two views: one asks a person before deploying, one posts a notification."""
+"""Two API views: one asks a person before deploying, one posts a notification.
+
+Both are called by scripts with the deployer's bearer token (see ``deployer.auth``).
+"""
 
 import json
 import logging
@@ -6,9 +9,9 @@ from typing import Any, Dict, List
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_POST
 
 import ailoop
+from deployer.auth import api_view
 from deployer.client import get_client
 
 logger = logging.getLogger(__name__)
@@ -25,7 +28,7 @@ def _json_body(request: HttpRequest) -> Dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-@require_POST
+@api_view
 def deploy(request: HttpRequest) -> JsonResponse:
     """Deploy ``{"version": ...}`` once a person has approved it in ailoop."""
     version = str(_json_body(request).get("version", "")).strip()
@@ -48,13 +51,13 @@ def deploy(request: HttpRequest) -> JsonResponse:
         return JsonResponse(
             {"status": "approval service unavailable", "version": version}, status=503
         )
-    if answer.content.response_type != "authorization_approved":
+    if not ailoop.approved(answer):
         return JsonResponse({"status": "denied", "version": version}, status=403)
     DEPLOYED_VERSIONS.append(version)
     return JsonResponse({"status": "deployed", "version": version})
 
 
-@require_POST
+@api_view
 def notify(request: HttpRequest) -> JsonResponse:
     """Post ``{"text": ..., "priority": ...}`` as a notification to the people watching."""
     body = _json_body(request)

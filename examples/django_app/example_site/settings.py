@@ -23,3 +23,6 @@ AILOOP_TOKEN = os.environ.get("AILOOP_TOKEN")
 AILOOP_CHANNEL = "deployments"
 AILOOP_AUTHORIZATION_TIMEOUT = 300  # the server denies an unanswered deployment after 5 min
 AILOOP_WAIT_TIMEOUT = 360  # a request gives up after 6 min (room for queued prompts)
+
+# The bearer token that deployment scripts present to the deployer's API views.
+DEPLOYER_API_TOKEN = os.environ.get("DEPLOYER_API_TOKEN")

@@ -48,7 +48,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=64) from exc
         except ailoop.AiloopError as exc:
             raise CommandError(f"ailoop server unavailable: {exc}", returncode=3) from exc
-        if answer.content.response_type != "authorization_approved":
+        if not ailoop.approved(answer):
             raise CommandError("denied", returncode=1)
         self.stdout.write(self.style.SUCCESS("approved"))
         return None
