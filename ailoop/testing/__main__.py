@@ -1,7 +1,8 @@
 """``python -m ailoop.testing``: run the stand-in server until Ctrl+C.
 
 With ``--approve-all`` every authorization and navigation is approved and every decision
-gets its recommended option (else the first; v0 questions: the first choice, or ``ok``).
+gets its recommended option (else the first; v0 questions: the first choice, or ``ok``);
+each prompt and the answer given are logged on stderr.
 Otherwise, when stdin is a terminal, each prompt is shown here and the line you type is
 the answer, read like the real server's terminal (``y``/``yes``/``ok``... approve; an
 option id, label or number picks an option; ESC then Enter skips).  Without a terminal,
@@ -31,8 +32,12 @@ from ._registry import ESCAPE
 if TYPE_CHECKING:
     from ._server import AiloopTestServer
 
+logger = logging.getLogger("ailoop.testing")
+
 _RULE = "━" * 40
 _POLL_SECONDS = 0.25
+_PROG = "python -m ailoop.testing"
+_MAX_PORT = 65535
 
 
 def approve_all(message: Message) -> Optional[str]:
@@ -49,6 +54,17 @@ def approve_all(message: Message) -> Optional[str]:
     if isinstance(content, QuestionContent):
         return "1" if content.choices else "ok"
     return None
+
+
+def approve_all_and_log(message: Message) -> Optional[str]:
+    """:func:`approve_all`, logging the prompt and the answer typed for it."""
+    answer = approve_all(message)
+    headline = describe_prompt(message)[2]
+    if answer is None:
+        logger.info("--approve-all: %s (id %s) left unanswered", headline, message.id)
+    else:
+        logger.info("--approve-all: %s (id %s) answered %r", headline, message.id, answer)
+    return answer
 
 
 def describe_prompt(message: Message) -> List[str]:
@@ -130,7 +146,7 @@ def announce(message: Message) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """Command-line options."""
     parser = argparse.ArgumentParser(
-        prog="python -m ailoop.testing",
+        prog=_PROG,
         description="Serve the ailoop stand-in server until Ctrl+C.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
@@ -157,17 +173,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the server until SIGINT or SIGTERM; returns the exit status."""
     args = build_parser().parse_args(argv)
+    if not 0 <= args.port <= _MAX_PORT:
+        return _fail(f"--port {args.port} is out of range (0 to {_MAX_PORT}; 0 = any free port)")
     try:
         from ._server import AiloopTestServer  # noqa: PLC0415 - needs the testing extra
     except ImportError as exc:
-        print(
-            f"the stand-in server needs: pip install 'ailoop-py[testing]' ({exc})", file=sys.stderr
-        )
-        return 2
+        return _fail(f"the stand-in server needs: pip install 'ailoop-py[testing]' ({exc})")
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     person: Optional[TerminalPerson] = None
     if args.approve_all:
-        human = approve_all
+        human = approve_all_and_log
     elif sys.stdin.isatty():
         person = TerminalPerson(sys.stdin, sys.stdout)
         human = person
@@ -191,13 +206,31 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    with server:
+    try:
+        server.start()
+    except (OSError, RuntimeError) as exc:
+        reason = exc.__cause__ if isinstance(exc, RuntimeError) and exc.__cause__ else exc
+        return _fail(f"cannot serve on {args.host}:{args.port}: {_reason(reason)}")
+    try:
         print(f"ailoop stand-in server ({args.protocol}) on {server.url}", flush=True)
         print(f"WebSocket endpoint: {server.ws_url}", flush=True)
         while not stop.wait(_POLL_SECONDS):
             pass
+    finally:
+        server.stop()
     print("stopped", flush=True)
     return 0
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error) or type(error).__name__
+
+
+def _fail(reason: str) -> int:
+    print(f"{_PROG}: error: {reason}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

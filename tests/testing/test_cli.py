@@ -4,6 +4,7 @@ import io
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -28,12 +29,13 @@ class Served:
         self.url = url
         self.ws_url = url.replace("http", "ws", 1) + "/"
         self.output = ""
+        self.errors = ""
 
     def stop(self, signum: int = signal.SIGINT) -> int:
         """Signal the process once and wait for it; returns its exit status."""
         if not self.output and self.process.returncode is None:
             self.process.send_signal(signum)
-            self.output, _ = self.process.communicate(timeout=10)
+            self.output, self.errors = self.process.communicate(timeout=10)
         return self.process.returncode
 
 
@@ -81,6 +83,58 @@ def test_approve_all_answers_everything(serve: Callable[..., Served]) -> None:
         final = prompt_outcome(served.ws_url, content)
         assert final["content"]["response_type"] == "authorization_approved"
     assert served.stop(signal.SIGTERM) == 0
+
+
+def test_approve_all_logs_each_prompt_and_its_answer(serve: Callable[..., Served]) -> None:
+    served = serve("--approve-all")
+    first = prompt_outcome(served.ws_url, authorization(action="Rotate the keys"))
+    second = prompt_outcome(served.ws_url, decision("A", "B", recommendation={"option_id": "opt2"}))
+    assert served.stop() == 0
+
+    logged = [line for line in served.errors.splitlines() if line.startswith("--approve-all")]
+    assert logged == [
+        f"--approve-all: Authorization Request [ops]: Rotate the keys (id {first['correlation_id']})"
+        " answered 'y'",
+        f"--approve-all: Decision [ops] (pick): Pick **one** of_these"
+        f" (id {second['correlation_id']}) answered 'opt2'",
+    ]
+
+
+def run_cli(*arguments: str) -> "subprocess.CompletedProcess[str]":
+    """Run ``python -m ailoop.testing`` to its end (it must end by itself)."""
+    return subprocess.run(
+        [sys.executable, "-m", "ailoop.testing", *arguments],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_port_in_use_is_a_one_line_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli("--port", str(port))
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        f"python -m ailoop.testing: error: cannot serve on 127.0.0.1:{port}: Address already in use"
+    ]
+
+
+@pytest.mark.parametrize("port", ["65536", "70000", "-1"])
+def test_a_port_out_of_range_is_a_one_line_error(port: str) -> None:
+    result = run_cli("--port", port)
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"python -m ailoop.testing: error: --port {port} is out of range"
+        " (0 to 65535; 0 = any free port)"
+    ]
 
 
 def test_v0_with_token_and_base_path(serve: Callable[..., Served]) -> None:
