@@ -93,8 +93,8 @@ def test_approve_all_logs_each_prompt_and_its_answer(serve: Callable[..., Served
 
     logged = [line for line in served.errors.splitlines() if line.startswith("--approve-all")]
     assert logged == [
-        f"--approve-all: Authorization Request [ops]: Rotate the keys (id {first['correlation_id']})"
-        " answered 'y'",
+        "--approve-all: Authorization Request [ops]: Rotate the keys"
+        f" (id {first['correlation_id']}) answered 'y'",
         f"--approve-all: Decision [ops] (pick): Pick **one** of_these"
         f" (id {second['correlation_id']}) answered 'opt2'",
     ]
