@@ -130,19 +130,15 @@ _HOMES: Dict[str, str] = {
 def _load_public_names() -> None:
     """Import every public name into this module.
 
-    Public classes present themselves as ``ailoop.X`` in reprs, docs and pickles. Pickle
-    and dataclasses-json still work: every class is reachable as ``ailoop.<name>``, and
-    the models hold no string annotations that would need their defining module to
-    resolve.
+    The defining modules already present their classes as ``ailoop.X`` (see
+    :mod:`ailoop._public`), so reprs, docs and pickles say ``ailoop.X`` whatever was
+    imported first; pickle finds each class here through this lazy loading.
     """
     namespace = globals()
     for name in __all__:
         if name == "__version__":
             continue
-        value = getattr(importlib.import_module(_HOMES.get(name, "ailoop.models")), name)
-        if isinstance(value, type):
-            value.__module__ = "ailoop"
-        namespace[name] = value
+        namespace[name] = getattr(importlib.import_module(_HOMES.get(name, "ailoop.models")), name)
 
 
 if not TYPE_CHECKING:  # type checkers see the imports above, with their exact types

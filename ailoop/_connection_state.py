@@ -19,6 +19,8 @@ dispatcher thread with one :class:`ConnectionEvent` per change, in this order:
 import enum
 from typing import NamedTuple, Optional
 
+from ailoop._public import present_as
+
 __all__ = ["ConnectionEvent", "ConnectionState"]
 
 
@@ -59,3 +61,6 @@ class ConnectionEvent(NamedTuple):
         if self.reason:
             parts.append(self.reason)
         return ": ".join([parts[0], ", ".join(parts[1:])]) if len(parts) > 1 else parts[0]
+
+
+present_as("ailoop", globals(), __all__)

@@ -9,6 +9,7 @@ the recipes, ``require_approval``) asks this function and nothing else.
 
 from typing import Any
 
+from ailoop._public import present_as
 from ailoop.models import Message, ResponseContent, ResponseType
 
 __all__ = ["approved"]
@@ -30,3 +31,6 @@ def approved(response: Any) -> bool:
         isinstance(content, ResponseContent)
         and content.response_type is ResponseType.AUTHORIZATION_APPROVED
     )
+
+
+present_as("ailoop", globals(), __all__)

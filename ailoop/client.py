@@ -31,6 +31,7 @@ from ailoop._prompts import (
     navigate_plan,
     notification_message,
 )
+from ailoop._public import present_as
 from ailoop._realtime import RealtimeEngine
 from ailoop._rest_history import RestHistory
 from ailoop._stream import OptionsSocketFactory
@@ -1030,3 +1031,6 @@ class AiloopClient:
             method=method,
             path=None if path is None else self._options.connection.server.api_path(path),
         )
+
+
+present_as("ailoop", globals(), __all__)

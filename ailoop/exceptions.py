@@ -28,6 +28,8 @@ import builtins
 from typing import TYPE_CHECKING, Any, List, Optional
 from uuid import UUID
 
+from ailoop._public import present_as
+
 if TYPE_CHECKING:
     from ailoop.models import Message
 
@@ -158,3 +160,6 @@ class DeliveryError(AiloopError):
 
 class ClientClosedError(AiloopError):
     """The client was used after ``close()``, or closed while a call was waiting."""
+
+
+present_as("ailoop", globals(), __all__)

@@ -16,6 +16,7 @@ Every model is a plain dataclass mapped with dataclasses-json (``to_dict`` /
 Enumerations are ``str`` enums, so ``ResponseType.TEXT == "text"``.
 """
 
+from ailoop._public import present_as
 from ailoop.models._content import (
     AuthorizationContent,
     DecisionContent,
@@ -81,3 +82,6 @@ __all__ = [
     "TaskUpdateContent",
     "UnknownContent",
 ]
+
+
+present_as("ailoop", globals(), __all__)

@@ -4,6 +4,8 @@ import fnmatch
 import threading
 from typing import List, Mapping, NamedTuple, Optional, Sequence
 
+from ailoop._public import present_as
+
 _SECRET_HEADERS = ("authorization", "x-api-key")
 
 
@@ -120,3 +122,6 @@ class FaultBook:
                         self._rules.remove(active)
                 return rule
             return None
+
+
+present_as("ailoop.testing", globals(), ["RecordedFrame", "RecordedRequest"])

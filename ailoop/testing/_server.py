@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, List, NamedTuple, Optional, Type, Ty
 
 from aiohttp import web
 
+from ailoop._public import present_as
 from ailoop.models import Message
 
 from ._faults import FaultBook, FaultRule, RecordedFrame, RecordedRequest, TrafficLog
@@ -637,3 +638,6 @@ class AiloopTestServer:
             state.shutting_down = True
 
         self._on_loop(flag)
+
+
+present_as("ailoop.testing", globals(), ["AiloopTestServer", "ConnectionCounts", "PendingPrompt"])
