@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Dict, List
 
 if TYPE_CHECKING:
     from ailoop._connection_state import ConnectionEvent, ConnectionState
+    from ailoop._types import ConnectionHandler, MessageHandler
     from ailoop._verdict import approved
     from ailoop.client import AiloopClient
     from ailoop.exceptions import (
@@ -70,6 +71,7 @@ __all__ = [
     "ClientClosedError",
     "ConnectionError",
     "ConnectionEvent",
+    "ConnectionHandler",
     "ConnectionState",
     "DecisionContent",
     "DecisionOption",
@@ -78,6 +80,7 @@ __all__ = [
     "DependencyType",
     "HealthInfo",
     "Message",
+    "MessageHandler",
     "NavigateContent",
     "NotFoundError",
     "NotificationContent",
@@ -108,6 +111,8 @@ _HOMES: Dict[str, str] = {
     "AiloopClient": "ailoop.client",
     "ConnectionEvent": "ailoop._connection_state",
     "ConnectionState": "ailoop._connection_state",
+    "ConnectionHandler": "ailoop._types",
+    "MessageHandler": "ailoop._types",
     "approved": "ailoop._verdict",
     **dict.fromkeys(
         (

@@ -25,14 +25,12 @@ from collections import deque
 from typing import Any, Callable, Deque, Dict, Optional, Tuple
 
 from ailoop._connection_state import ConnectionEvent
+from ailoop._types import ConnectionHandler, HandlerErrorHook, MessageHandler
 
 __all__ = ["ConnectionHandler", "Dispatcher", "HandlerErrorHook", "MessageHandler"]
 
 logger = logging.getLogger("ailoop.dispatch")
 
-MessageHandler = Callable[[Any], Any]
-ConnectionHandler = Callable[[ConnectionEvent], Any]
-HandlerErrorHook = Callable[[Exception, Any], Any]
 Frame = Dict[str, Any]
 
 DEFAULT_MAX_PENDING = 10_000

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ailoop._connection import ConnectionSettings
-from ailoop._dispatch import HandlerErrorHook
 from ailoop._era import Era
 from ailoop._stream import StreamSettings
+from ailoop._types import HandlerErrorHook
 from ailoop._urls import parse_server_url
 from ailoop._validation import (
     validate_channel,

@@ -11,13 +11,12 @@ import logging
 import queue
 import threading
 from types import TracebackType
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Type, TypeVar, Union
-from uuid import UUID
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Type, TypeVar, Union
 
 from ailoop import _fork
 from ailoop._agent import AgentConnector
 from ailoop._connection import Verify
-from ailoop._connection_state import ConnectionEvent, ConnectionState
+from ailoop._connection_state import ConnectionState
 from ailoop._era import Era, EraDetector
 from ailoop._fast_decode import decode_message
 from ailoop._http import HttpTransport
@@ -35,6 +34,7 @@ from ailoop._public import present_as
 from ailoop._realtime import RealtimeEngine
 from ailoop._rest_history import RestHistory
 from ailoop._stream import OptionsSocketFactory
+from ailoop._types import ConnectionHandler, HandlerErrorHook, IdLike, MessageHandler
 from ailoop._urls import quote_segment
 from ailoop._validation import (
     validate_channel,
@@ -79,10 +79,6 @@ __all__ = ["AiloopClient"]
 logger = logging.getLogger("ailoop.client")
 
 M = TypeVar("M", bound=WireModel)
-IdLike = Union[str, UUID]
-MessageHandler = Callable[[Message], Any]
-ConnectionHandler = Callable[[ConnectionEvent], Any]
-HandlerErrorHook = Callable[[Exception, Any], Any]
 
 
 class AiloopClient:
