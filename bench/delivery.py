@@ -30,7 +30,7 @@ from bench.harness import (
 from bench.raw_ws import open_viewer, recv_json
 from bench.server import StandInProcess
 
-GOAL = 0.5
+GOAL = 0.8
 CHANNELS = [f"bench-{index}" for index in range(4)]
 WAIT_SECONDS = 120.0
 

@@ -34,6 +34,10 @@ BENCHMARKS = {
     "response_latency": "bench.response_latency",
     "idle_cost": "bench.idle_cost",
     "replay_growth": "bench.replay_growth",
+    "wait_scale": "bench.wait_scale",
+    "prompt_cpu": "bench.prompt_cpu",
+    "dedup_memory": "bench.dedup_memory",
+    "fleet": "bench.fleet",
     "import_time": "bench.import_time",
 }
 CHILD_TIMEOUT_SECONDS = 600

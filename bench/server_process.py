@@ -2,7 +2,9 @@
 
 Started as ``python -m bench.server_process '<json server options>'``. Writes one JSON line
 per reply on the original standard output (everything else printed goes to stderr).
-Commands (``{"op": ...}``): ``respond``, ``wait_pending``, ``inject``, ``drop``, ``stop``.
+Commands (``{"op": ...}``): ``respond``, ``wait_pending``, ``inject``, ``drop``,
+``requests``, ``stop``. The option ``"human": "approve"`` starts the server with a policy
+that approves every prompt as a terminal or Telegram-style provider would.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import Any, Callable, Dict, TextIO
+from typing import Any, Callable, Dict, Optional, TextIO, Tuple
 
 from ailoop.testing import AiloopTestServer
 from bench.frames import traffic
@@ -57,6 +59,32 @@ class _Commands:
         self.server.drop_connections()
         return {"t0": time.perf_counter()}
 
+    def requests(self, clear: bool = True) -> Reply:
+        """How many HTTP requests (by method and route) arrived since the last clear."""
+        counts: Dict[str, int] = {}
+        for request in self.server.requests:
+            route = request.path.split("?", 1)[0]
+            key = f"{request.method} {_route_shape(route)}"
+            counts[key] = counts.get(key, 0) + 1
+        if clear:
+            self.server.clear_logs()
+        return {"counts": counts}
+
+
+def _route_shape(path: str) -> str:
+    """``/api/v1/messages/<id>`` for ``/api/v1/messages/3f2a...``: ids folded together."""
+    parts = path.split("/")
+    if len(parts) > 4 and parts[1:4] == ["api", "v1", "messages"]:
+        parts[4] = "<id>"
+    if len(parts) > 3 and parts[1:3] == ["api", "channels"]:
+        parts[3] = "<channel>"
+    return "/".join(parts)
+
+
+def approve_everything(message: Any) -> Optional[Tuple[Optional[str], str]]:
+    """A human policy that approves every prompt (no raw response is stored)."""
+    return (None, "authorization_approved")
+
 
 def _serve(commands: _Commands, inbox: TextIO, outbox: TextIO) -> None:
     handlers: Dict[str, Callable[..., Reply]] = {
@@ -64,6 +92,7 @@ def _serve(commands: _Commands, inbox: TextIO, outbox: TextIO) -> None:
         "wait_pending": commands.wait_pending,
         "inject": commands.inject,
         "drop": commands.drop,
+        "requests": commands.requests,
     }
     for line in inbox:
         request = json.loads(line)
@@ -81,6 +110,8 @@ def _serve(commands: _Commands, inbox: TextIO, outbox: TextIO) -> None:
 def main() -> None:
     """Start the server, announce its URLs, then serve commands until ``stop``."""
     options = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
+    if options.pop("human", None) == "approve":
+        options["human"] = approve_everything
     outbox = sys.stdout
     sys.stdout = sys.stderr
     with AiloopTestServer(**options) as server:

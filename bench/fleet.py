@@ -1,0 +1,248 @@
+"""Item 12: 16 worker processes, one client each, one server.
+
+Every worker has its own channel and posts ``say()`` notifications to it while listening
+to it: the SDK worker has one client with a handler for its own channel (stream
+connected before the round), the raw worker a viewer socket read by a thread with
+``recv`` + ``json.loads`` and a ``requests.Session`` posting the same JSON. The server
+broadcasts every message to every viewer, so each worker's connection also carries the
+other fifteen workers' traffic. All workers start together; the clock runs until the
+last one has received all of its own messages. Workers are forked once and serve both
+kinds of round, one kind connected at a time.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import threading
+import time
+import traceback
+from multiprocessing.connection import Connection
+from typing import Any, Callable, List, Optional, Tuple
+
+import requests
+
+from ailoop.client import AiloopClient
+from bench.harness import BenchResult, Row, Series, alternate, paired_ratio, verdict
+from bench.raw_ws import open_viewer, recv_json
+from bench.say_throughput import HEADERS
+from bench.server import StandInProcess
+
+GOAL = 0.95
+WORKERS = 16
+WAIT_SECONDS = 300.0
+
+
+class _OwnMessages:
+    """Counts this worker's own messages; ``done`` is set at the ``expected``-th."""
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected
+        self.count = 0
+        self.finished_at = 0.0
+        self.done = threading.Event()
+
+    def seen(self) -> None:
+        self.count += 1
+        if self.count == self.expected:
+            self.finished_at = time.perf_counter()
+            self.done.set()
+
+
+def _notification(channel: str, index: int) -> bytes:
+    return json.dumps(
+        {
+            "id": None,
+            "channel": channel,
+            "sender_type": "AGENT",
+            "content": {"type": "notification", "text": f"worker {index}", "priority": "normal"},
+            "timestamp": None,
+            "correlation_id": None,
+        }
+    ).encode("utf-8")
+
+
+def _sdk_round(url: str, channel: str, count: int, go: Any) -> Callable[[], float]:
+    client = AiloopClient(url, channel=channel)
+    own = _OwnMessages(count)
+    client.add_message_handler(lambda message: own.seen())
+    client.connect_websocket()
+
+    def work() -> float:
+        try:
+            go.wait()
+            for index in range(count):
+                client.say(f"worker message {index}")
+            if not own.done.wait(WAIT_SECONDS):
+                raise RuntimeError(f"SDK worker received {own.count} of {count}")
+            return own.finished_at
+        finally:
+            client.close()
+
+    return work
+
+
+def _raw_round(url: str, ws_url: str, channel: str, count: int, go: Any) -> Callable[[], float]:
+    import datetime
+    import uuid
+
+    from bench.frames import wire_timestamp
+
+    ws = open_viewer(ws_url, timeout=WAIT_SECONDS)
+    session = requests.Session()
+    session.trust_env = False
+    own = _OwnMessages(count)
+
+    def read() -> None:
+        while not own.done.is_set():
+            frame = recv_json(ws)
+            if isinstance(frame, dict) and frame.get("channel") == channel:
+                own.seen()
+
+    reader = threading.Thread(target=read, name="bench-raw-reader", daemon=True)
+    reader.start()
+    post_url = url + "/api/v1/messages"
+
+    def work() -> float:
+        try:
+            go.wait()
+            for index in range(count):
+                body = json.loads(_notification(channel, index))
+                body["id"] = str(uuid.uuid4())
+                body["timestamp"] = wire_timestamp(datetime.datetime.now(datetime.timezone.utc))
+                response = session.post(
+                    post_url, data=json.dumps(body).encode(), headers=HEADERS, timeout=60
+                )
+                response.raise_for_status()
+                response.json()
+            if not own.done.wait(WAIT_SECONDS):
+                raise RuntimeError(f"raw worker received {own.count} of {count}")
+            return own.finished_at
+        finally:
+            ws.close()
+            session.close()
+            reader.join(10)
+
+    return work
+
+
+def _worker(conn: Connection, index: int, url: str, ws_url: str, go: Any) -> None:
+    channel = f"bench-fleet-{index:02d}"
+    while True:
+        command = conn.recv()
+        if command is None:
+            return
+        kind, count = command
+        try:
+            if kind == "sdk":
+                work = _sdk_round(url, channel, count, go)
+            else:
+                work = _raw_round(url, ws_url, channel, count, go)
+            conn.send(("ready", 0.0))
+            conn.send(("done", work()))
+        except Exception:
+            conn.send(("error", traceback.format_exc()))
+
+
+class Fleet:
+    """``WORKERS`` forked processes driven over pipes, released together by an Event."""
+
+    def __init__(self, server: StandInProcess, count: int) -> None:
+        context = multiprocessing.get_context("fork")
+        self.count = count
+        self.go = context.Event()
+        self.pipes: List[Connection] = []
+        self.processes: List[Any] = []
+        for index in range(WORKERS):
+            parent, child = context.Pipe()
+            process = context.Process(
+                target=_worker,
+                args=(child, index, server.url, server.ws_url, self.go),
+                name=f"bench-fleet-{index}",
+                daemon=True,
+            )
+            process.start()
+            self.pipes.append(parent)
+            self.processes.append(process)
+
+    def _expect(self, pipe: Connection, wanted: str) -> float:
+        if not pipe.poll(WAIT_SECONDS):
+            raise RuntimeError(f"a worker did not answer {wanted!r} in time")
+        status, value = pipe.recv()
+        if status == "error":
+            raise RuntimeError(f"worker failed:\n{value}")
+        return float(value)
+
+    def round(self, kind: str) -> float:
+        """One round of ``kind`` ("sdk" or "raw"); messages per second over all workers."""
+        self.go.clear()
+        for pipe in self.pipes:
+            pipe.send((kind, self.count))
+        for pipe in self.pipes:
+            self._expect(pipe, "ready")
+        started = time.perf_counter()
+        self.go.set()
+        finished = max(self._expect(pipe, "done") for pipe in self.pipes)
+        return WORKERS * self.count / (finished - started)
+
+    def stop(self) -> None:
+        """End every worker."""
+        for pipe in self.pipes:
+            pipe.send(None)
+        for process in self.processes:
+            process.join(30)
+
+
+def run(quick: bool) -> BenchResult:
+    """Alternate SDK and raw rounds of all workers at once."""
+    count = 20 if quick else 100
+    rounds = 3 if quick else 7
+    loads: List[Tuple[float, ...]] = []
+    with StandInProcess() as server:
+        fleet: Optional[Fleet] = Fleet(server, count)
+        assert fleet is not None
+        try:
+            samples = alternate(
+                rounds,
+                {"sdk": lambda: fleet.round("sdk"), "raw": lambda: fleet.round("raw")},
+            )
+        finally:
+            fleet.stop()
+        loads.append(tuple(round(value, 2) for value in _loadavg()))
+    sdk = Series("SDK workers", "msg/s", samples["sdk"])
+    raw = Series("raw workers", "msg/s", samples["raw"])
+    ratio = paired_ratio(sdk, raw)
+    result = BenchResult(key="fleet", title=f"12. {WORKERS} worker processes, one server")
+    result.rows.append(
+        Row(
+            item=f"12. {WORKERS} worker processes, one client each, own channel each",
+            sdk=sdk.describe(),
+            baseline=f"raw viewer + `requests.Session` per worker: {raw.describe()}",
+            ratio=ratio.describe(),
+            goal=f">= {GOAL}x",
+            verdict=verdict(ratio.median >= GOAL),
+        )
+    )
+    result.details.extend(
+        [
+            f"{rounds} alternating rounds (one warm-up discarded); per round each of the "
+            f"{WORKERS} workers posts {count} notifications to its own channel and waits "
+            f"until its connection has delivered all {count}; every connection also "
+            f"carries the other workers' {(WORKERS - 1) * count:,} messages. Throughput is "
+            f"all workers' messages over the time from the common start to the last "
+            "worker's last message.",
+            "",
+            f"- Per-round ratios: {', '.join(f'{v:.2f}' for v in ratio.values)}. The "
+            f"stand-in (one Python process) and {WORKERS} workers share "
+            f"{multiprocessing.cpu_count()} cores (load average after the rounds: "
+            f"{'/'.join(str(v) for v in loads[0])}), so the server's own CPU time bounds "
+            "both contenders and the spread between rounds is large.",
+        ]
+    )
+    return result
+
+
+def _loadavg() -> Tuple[float, ...]:
+    import os
+
+    return os.getloadavg()
