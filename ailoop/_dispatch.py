@@ -1,14 +1,17 @@
 """The dispatcher thread: the one place where user callbacks run.
 
-The network thread never calls user code. It hands each message for handlers (a decoded
-JSON object) and each connection state change to :class:`Dispatcher`, whose single
-thread (``ailoop-dispatch``, daemon, started with the first handler or queue) decodes the
-message into a :class:`ailoop.models.Message` and calls the handlers in registration
-order, then feeds the queues from ``message_queue()``: everything in server order, one at
-a time. A slow or blocked handler therefore delays only later handler calls, never the
-socket, its pings or any thread waiting for a response.
+The network thread never calls user code. It hands the messages for handlers (decoded
+JSON objects) to :class:`Dispatcher` in batches -- everything it read from one burst of
+network data, with one lock acquisition and at most one wake-up per batch -- and each
+connection state change on its own. The dispatcher's single thread (``ailoop-dispatch``,
+daemon, started with the first handler or queue) decodes each message into a
+:class:`ailoop.models.Message` and calls the handlers in registration order, then feeds
+the queues from ``message_queue()``: everything in server order, one at a time, each
+message exactly once. A slow or blocked handler therefore delays only later handler
+calls, never the socket, its pings or any thread waiting for a response.
 
-Overflow policy: at most ``max_pending`` messages wait for the dispatcher; when a new one
+Overflow policy: at most ``max_pending`` messages wait for the dispatcher (a batch counts
+message by message, exactly as if its messages had come one at a time); when a new one
 arrives on a full queue, the *oldest* waiting message is dropped, counted in
 :attr:`Dispatcher.dropped_messages` and reported at WARNING (at most every few seconds).
 Connection events are never dropped. A bounded ``message_queue(maxsize)`` that is full
@@ -22,7 +25,7 @@ import queue
 import threading
 import time
 from collections import deque
-from typing import Any, Callable, Deque, Dict, Optional, Tuple
+from typing import Any, Callable, Deque, Dict, Optional, Sequence, Tuple, Union
 
 from ailoop._connection_state import ConnectionEvent
 from ailoop._types import ConnectionHandler, HandlerErrorHook, MessageHandler
@@ -32,11 +35,10 @@ __all__ = ["ConnectionHandler", "Dispatcher", "HandlerErrorHook", "MessageHandle
 logger = logging.getLogger("ailoop.dispatch")
 
 Frame = Dict[str, Any]
+_Item = Union[Frame, ConnectionEvent]  # a message (a JSON object) or a state change
 
 DEFAULT_MAX_PENDING = 10_000
 _DROP_WARNING_INTERVAL = 5.0
-_MESSAGE = "message"
-_EVENT = "event"
 
 
 class Dispatcher:
@@ -61,7 +63,7 @@ class Dispatcher:
         self._on_handler_error = on_handler_error
         self._thread_name = thread_name
         self._condition = threading.Condition(threading.Lock())
-        self._items: Deque[Tuple[str, Any]] = deque()
+        self._items: Deque[_Item] = deque()
         self._pending_messages = 0
         self._dropped = 0
         self._last_drop_warning = float("-inf")
@@ -118,24 +120,29 @@ class Dispatcher:
         return bool(self._message_handlers or self._queues)
 
     @property
-    def wants_events(self) -> bool:
-        """True when at least one connection handler is registered."""
-        return bool(self._connection_handlers)
-
-    @property
     def dropped_messages(self) -> int:
         """How many messages were dropped because a queue overflowed."""
         return self._dropped
 
     def submit_message(self, frame: Frame) -> None:
-        """Queue a message for handlers; never blocks (drops the oldest on overflow)."""
+        """Queue one message for handlers; never blocks (drops the oldest on overflow)."""
+        self.submit_messages((frame,))
+
+    def submit_messages(self, frames: Sequence[Frame]) -> None:
+        """Queue messages for handlers, in order, under one lock acquisition and with one
+        wake-up of the dispatcher thread; never blocks. On overflow the oldest waiting
+        messages are dropped (and counted), as if the messages had come one at a time.
+        """
+        if not frames:
+            return
         with self._condition:
             if self._stopped:
                 return
-            if self._pending_messages >= self._max_pending:
-                self._drop_oldest_message_locked()
-            self._items.append((_MESSAGE, frame))
-            self._pending_messages += 1
+            overflow = self._pending_messages + len(frames) - self._max_pending
+            if overflow > 0:
+                frames = self._make_room_locked(frames, overflow)
+            self._items.extend(frames)
+            self._pending_messages += len(frames)
             self._start_locked()
             self._condition.notify()
 
@@ -144,7 +151,7 @@ class Dispatcher:
         with self._condition:
             if self._stopped or not self._connection_handlers:
                 return
-            self._items.append((_EVENT, event))
+            self._items.append(event)
             self._start_locked()
             self._condition.notify()
 
@@ -177,16 +184,28 @@ class Dispatcher:
         self._thread = threading.Thread(target=self._run, name=self._thread_name, daemon=True)
         self._thread.start()
 
-    def _drop_oldest_message_locked(self) -> None:
-        for index, (kind, _) in enumerate(self._items):
-            if kind == _MESSAGE:
-                del self._items[index]
-                break
-        self._pending_messages -= 1
-        self._count_drop_locked()
+    def _make_room_locked(self, frames: Sequence[Frame], overflow: int) -> Sequence[Frame]:
+        """Drop the ``overflow`` oldest messages among those waiting and then ``frames``;
+        what is left of ``frames``.
+        """
+        from_queue = min(overflow, self._pending_messages)
+        if from_queue == self._pending_messages and len(self._items) == from_queue:
+            self._items.clear()  # only messages wait, all of them go
+        else:
+            kept: Deque[_Item] = deque()
+            to_drop = from_queue
+            for item in self._items:
+                if to_drop and not isinstance(item, ConnectionEvent):
+                    to_drop -= 1
+                else:
+                    kept.append(item)
+            self._items = kept
+        self._pending_messages -= from_queue
+        self._count_drops_locked(overflow)
+        return frames[overflow - from_queue :]
 
-    def _count_drop_locked(self) -> None:
-        self._dropped += 1
+    def _count_drops_locked(self, count: int) -> None:
+        self._dropped += count
         now = time.monotonic()
         if now - self._last_drop_warning >= _DROP_WARNING_INTERVAL:
             self._last_drop_warning = now
@@ -200,19 +219,20 @@ class Dispatcher:
     # -- the thread ---------------------------------------------------------------------
 
     def _run(self) -> None:
+        condition = self._condition
         while True:
-            with self._condition:
+            with condition:
                 while not self._items and not self._stopped:
-                    self._condition.wait()
+                    condition.wait()
                 if self._stopped:
                     return
-                kind, payload = self._items.popleft()
-                if kind == _MESSAGE:
+                item = self._items.popleft()
+                if not isinstance(item, ConnectionEvent):
                     self._pending_messages -= 1
-            if kind == _MESSAGE:
-                self._deliver_message(payload)
+            if isinstance(item, ConnectionEvent):
+                self._call_all(self._connection_handlers, item)
             else:
-                self._call_all(self._connection_handlers, payload)
+                self._deliver_message(item)
 
     def _deliver_message(self, frame: Frame) -> None:
         try:
@@ -254,4 +274,4 @@ class Dispatcher:
                 except queue.Empty:
                     continue
                 with self._condition:
-                    self._count_drop_locked()
+                    self._count_drops_locked(1)

@@ -22,6 +22,12 @@ class ReadAheadWebSocket(websocket.WebSocket):
     _buffer = b""
     _position = 0
 
+    def has_buffered_data(self) -> bool:
+        """True when bytes already read from the socket wait in the buffer, so the next
+        frame read may return without waiting for the network.
+        """
+        return self._position < len(self._buffer)
+
     def _recv(self, bufsize: int) -> bytes:
         buffer, position = self._buffer, self._position
         if position >= len(buffer):

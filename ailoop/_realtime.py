@@ -161,6 +161,7 @@ class RealtimeEngine:
         self._sightings = Sightings()
         self._prompts: OrderedDict[str, _Prompt] = OrderedDict()
         self._dispatcher = Dispatcher(decode, max_pending_messages, on_handler_error)
+        self._handoff: List[Frame] = []  # routed on the network thread, not yet handed on
         self._stream: Optional[ViewerStream] = None
         self._history_seeded = False
         self._closed = False
@@ -512,13 +513,25 @@ class RealtimeEngine:
         if not self._seen.add(channel, message_id) or not deliver:
             return
         if self._dispatcher.wants_messages and self._subscribed(channel):
-            self._dispatcher.submit_message(frame)
+            self._handoff.append(frame)
+            if len(self._handoff) >= self._max_pending:
+                self._hand_over()
+
+    def _hand_over(self) -> None:
+        """Give the dispatcher the messages routed since the last hand-over, as one batch
+        (network thread; the stream calls it before it may wait for the network).
+        """
+        batch = self._handoff
+        if batch:
+            self._handoff = []
+            self._dispatcher.submit_messages(batch)
 
     def _subscribed(self, channel: str) -> bool:
         subscriptions = self._subscriptions
         return channel in subscriptions or ALL_CHANNELS in subscriptions
 
     def _on_state(self, event: ConnectionEvent) -> None:
+        self._hand_over()  # messages read before the change are delivered before it
         self._dispatcher.submit_event(event)
         if event.state is ConnectionState.GAVE_UP:
             if isinstance(event.error, AuthenticationError):
@@ -538,9 +551,13 @@ class _Hooks:
 
     def after_hello(self) -> None:
         self._engine._catch_up()
+        self._engine._hand_over()
 
     def on_frame(self, data: bytes) -> None:
         self._engine._on_frame(data)
+
+    def flush(self) -> None:
+        self._engine._hand_over()
 
     def on_state(self, event: ConnectionEvent) -> None:
         self._engine._on_state(event)

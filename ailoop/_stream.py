@@ -6,7 +6,9 @@
    (``before_hello``), sends the hello frame ``{"subscribe": "*"}`` (PROTOCOL.md §6.4) and
    lets the hooks catch up (``after_hello``), then reports ``CONNECTED``;
 2. reads frames and hands every text frame to ``hooks.on_frame`` -- decoding beyond what
-   routing needs is the hooks' business (and happens on the dispatcher thread);
+   routing needs is the hooks' business (and happens on the dispatcher thread) -- and
+   calls ``hooks.flush`` whenever the next read may wait for the network (nothing is left
+   in the socket's read-ahead buffer), so the hooks hand a burst of frames on in one batch;
 3. pings every ``ping_interval`` seconds (the server never pings, §6.7) and declares the
    link dead when nothing at all arrived for ``ping_interval + ping_timeout`` seconds;
 4. after a drop, reconnects after ``backoff.full_jitter(backoff.expo(...))`` delays --
@@ -154,6 +156,11 @@ class StreamHooks(Protocol):
 
     def on_frame(self, data: bytes) -> None:
         """A text frame arrived (raw UTF-8 bytes, not validated)."""
+
+    def flush(self) -> None:
+        """The stream is about to wait for the network: hand on what the frames since
+        the last flush produced.
+        """
 
     def on_state(self, event: ConnectionEvent) -> None:
         """The stream's state changed."""
@@ -350,6 +357,7 @@ class ViewerStream:
         silence_limit = None if interval is None else interval + self._settings.ping_timeout
         last_seen = time.monotonic()
         next_ping = last_seen + interval if interval is not None else None
+        has_buffered_data = getattr(ws, "has_buffered_data", _nothing_buffered)
         while not self._stop.is_set():
             read_timeout: Optional[float] = None
             if next_ping is not None and silence_limit is not None and interval is not None:
@@ -364,6 +372,8 @@ class ViewerStream:
                     return f"sending a ping failed: {exc}", exc
                 wake_at = min(next_ping, last_seen + silence_limit)
                 read_timeout = max(wake_at - now, _MIN_READ_TIMEOUT)
+            if not has_buffered_data():
+                self._flush()
             try:
                 ws.settimeout(read_timeout)
                 opcode, frame = ws.recv_data_frame(True)
@@ -384,6 +394,12 @@ class ViewerStream:
         except Exception:
             logger.exception("failed to route a frame; the stream goes on")
 
+    def _flush(self) -> None:
+        try:
+            self._hooks.flush()
+        except Exception:
+            logger.exception("failed to hand frames on; the stream goes on")
+
     def _close_socket(self, ws: websocket.WebSocket) -> None:
         with self._condition:
             if self._socket is ws:
@@ -401,6 +417,11 @@ class ViewerStream:
             self._hooks.on_state(event)
         except Exception:
             logger.exception("failed to report a connection state change")
+
+
+def _nothing_buffered() -> bool:
+    """For sockets that read no more than each frame: the next read may always wait."""
+    return False
 
 
 def _jittered_delays(base: float) -> Generator[float, None, None]:
