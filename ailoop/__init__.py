@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, Any, Dict, List
 
 if TYPE_CHECKING:
     from ailoop._connection_state import ConnectionEvent, ConnectionState
+    from ailoop._log_handler import AiloopLogHandler
     from ailoop._types import ConnectionHandler, MessageHandler
     from ailoop._verdict import approved
     from ailoop.client import AiloopClient
     from ailoop.exceptions import (
         AiloopError,
+        ApprovalDenied,
         AuthenticationError,
         ClientClosedError,
         ConnectionError,
@@ -64,6 +66,8 @@ logging.getLogger("ailoop").addHandler(logging.NullHandler())
 __all__ = [
     "AiloopClient",
     "AiloopError",
+    "AiloopLogHandler",
+    "ApprovalDenied",
     "AuthenticationError",
     "AuthorizationContent",
     "ChannelInfo",
@@ -109,6 +113,7 @@ __all__ = [
 
 _HOMES: Dict[str, str] = {
     "AiloopClient": "ailoop.client",
+    "AiloopLogHandler": "ailoop._log_handler",
     "ConnectionEvent": "ailoop._connection_state",
     "ConnectionState": "ailoop._connection_state",
     "ConnectionHandler": "ailoop._types",
@@ -117,6 +122,7 @@ _HOMES: Dict[str, str] = {
     **dict.fromkeys(
         (
             "AiloopError",
+            "ApprovalDenied",
             "AuthenticationError",
             "ClientClosedError",
             "ConnectionError",

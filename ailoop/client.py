@@ -11,15 +11,30 @@ import logging
 import queue
 import threading
 from types import TracebackType
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Type, TypeVar, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Type,
+    TypeVar,
+    Union,
+    overload,
+)
 
 from ailoop import _fork
 from ailoop._agent import AgentConnector
+from ailoop._approval import ApprovalSettings, approval_decorator
 from ailoop._connection import Verify
 from ailoop._connection_state import ConnectionState
 from ailoop._era import Era, EraDetector
 from ailoop._fast_decode import decode_message
 from ailoop._http import HttpTransport
+from ailoop._human_tool import make_human_tool
 from ailoop._options import ClientOptions
 from ailoop._prompts import (
     PromptPlan,
@@ -54,7 +69,7 @@ from ailoop._validation import (
     validate_wait_timeout,
 )
 from ailoop._version import __version__
-from ailoop.exceptions import ClientClosedError, ValidationError
+from ailoop.exceptions import ApprovalDenied, ClientClosedError, ValidationError
 from ailoop.models import (
     ChannelInfo,
     ChannelStats,
@@ -79,6 +94,7 @@ __all__ = ["AiloopClient"]
 logger = logging.getLogger("ailoop.client")
 
 M = TypeVar("M", bound=WireModel)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class AiloopClient:
@@ -977,6 +993,124 @@ class AiloopClient:
         self._check_open()
         path = f"/api/v1/tasks/{validate_uuid(task_id, 'task_id')}/graph"
         return self._get_model(TaskGraph, path, self._channel_query(channel))
+
+    # -- agents: approval gates and the human as a tool ----------------------------------
+
+    @overload
+    def require_approval(self, func: F, /) -> F: ...
+
+    @overload
+    def require_approval(
+        self,
+        func: None = None,
+        /,
+        *,
+        action: Union[str, Callable[..., Any], None] = None,
+        channel: Optional[str] = None,
+        timeout: Optional[float] = 300,
+        wait_timeout: Optional[float] = None,
+        context: Any = None,
+        redact: Iterable[str] = (),
+        max_argument_chars: int = 200,
+        on_denied: Union[str, Callable[[ApprovalDenied], Any]] = "raise",
+    ) -> Callable[[F], F]: ...
+
+    def require_approval(
+        self,
+        func: Optional[F] = None,
+        /,
+        *,
+        action: Union[str, Callable[..., Any], None] = None,
+        channel: Optional[str] = None,
+        timeout: Optional[float] = 300,
+        wait_timeout: Optional[float] = None,
+        context: Any = None,
+        redact: Iterable[str] = (),
+        max_argument_chars: int = 200,
+        on_denied: Union[str, Callable[[ApprovalDenied], Any]] = "raise",
+    ) -> Union[F, Callable[[F], F]]:
+        """Decorate a function so that it runs only after a person approves each call.
+
+        Use it bare (``@client.require_approval``) or with options
+        (``@client.require_approval(redact=("token",))``). Every call first sends an
+        authorization (:meth:`authorize` with ``timeout``, ``channel`` and
+        ``wait_timeout``) and waits for the decision; the function runs only when
+        :func:`ailoop.approved` says yes. ``action`` is the text shown: by default the
+        function's qualified name with its arguments, or a format string over the
+        arguments (``"Delete {path}"``), or a callable receiving the call's arguments and
+        returning the text. The authorization's context carries ``{"function",
+        "arguments"}`` and, when given, ``context``. Each argument is shown as its
+        ``repr`` cut to ``max_argument_chars``; arguments named in ``redact`` (keyword
+        arguments of a ``**kwargs`` function included) are shown as ``***``.
+
+        Anything but an approval -- a denial, a server-side timeout, ``wait_timeout``
+        passing, an answer of another kind -- raises :class:`~ailoop.ApprovalDenied`,
+        or, when ``on_denied`` is a callable, returns ``on_denied(error)`` in place of the
+        function's result. :class:`~ailoop.ConnectionError`,
+        :class:`~ailoop.DeliveryError` and :class:`~ailoop.ClientClosedError` propagate as
+        themselves. In every one of these cases the function does not run.
+
+        The wrapper keeps the function's name, signature and docstring
+        (``functools.wraps``); it works on functions, methods, static and class methods,
+        nests, and may be called from many threads at once (the server asks one prompt
+        at a time; the others queue). Options are checked at decoration time
+        (:class:`~ailoop.ValidationError`, also for a ``redact`` name the function does
+        not have, and for coroutine functions).
+
+        Each call runs in the calling thread and blocks it like ``authorize(...,
+        wait=True)``: until the decision, ``wait_timeout`` or :meth:`close`.
+        """
+        settings = ApprovalSettings.build(
+            action=action,
+            channel=channel,
+            timeout=timeout,
+            wait_timeout=wait_timeout,
+            context=context,
+            redact=redact,
+            max_argument_chars=max_argument_chars,
+            on_denied=on_denied,
+        )
+        decorate: Callable[[F], F] = approval_decorator(self, settings)
+        return decorate if func is None else decorate(func)
+
+    def human_as_tool(
+        self,
+        *,
+        channel: Optional[str] = None,
+        timeout: Optional[float] = 300,
+        choices: Optional[Sequence[str]] = None,
+        wait_timeout: Optional[float] = None,
+        errors_as_text: bool = False,
+    ) -> Callable[..., str]:
+        """A plain, typed, documented function that asks a person, for agent frameworks.
+
+        With ``choices`` (at least two, unique ignoring case) the function is
+        ``ask_human(question: str) -> str`` and returns the chosen choice. Without, it is
+        ``ask_human(question: str, options: List[str]) -> str``: the model proposes the
+        options (at least two, unique; :class:`~ailoop.ValidationError` otherwise), or an
+        empty list for a free-text answer, which only v0 servers offer (v1:
+        :class:`~ailoop.ValidationError`). The signature is the same on every server era.
+        Its ``__name__`` is ``ask_human`` and its docstring tells a model how to use it.
+
+        Each call is :meth:`ask` with ``wait=True``, ``channel``, ``timeout`` (the
+        server-side one) and ``wait_timeout`` (the client-side deadline), and returns the
+        answer's text. A server-side timeout raises :class:`~ailoop.TimeoutError`, like
+        the deadline; other failures raise their :class:`~ailoop.AiloopError`. With
+        ``errors_as_text=True`` every :class:`~ailoop.AiloopError` (bad options included)
+        is returned instead as a sentence starting ``"No answer from the human: "``, which
+        a model can read and act on.
+
+        Building the function does no I/O; each call runs in the calling thread and
+        blocks it like ``ask(..., wait=True)``.
+        """
+        return make_human_tool(
+            self,
+            channel=channel,
+            timeout=timeout,
+            choices=choices,
+            wait_timeout=wait_timeout,
+            errors_as_text=errors_as_text,
+        )
 
     # -- helpers ---------------------------------------------------------------------
 

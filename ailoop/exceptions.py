@@ -12,7 +12,8 @@ subclass it, so existing ``except ConnectionError`` / ``except TimeoutError`` /
     │   └── NotFoundError      404 .message_id / .task_id
     ├── AuthenticationError    401 / 403
     ├── DeliveryError          a prompt whose echo never came back
-    └── ClientClosedError      a client used after close()
+    ├── ClientClosedError      a client used after close()
+    └── ApprovalDenied         require_approval: no approval, the function did not run
 
 Every error carries the keyword attributes ``status_code``, ``server_message`` (the
 error text the server sent, if any), ``method`` and ``path``; ``str()`` names the
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AiloopError",
+    "ApprovalDenied",
     "AuthenticationError",
     "ClientClosedError",
     "ConnectionError",
@@ -160,6 +162,33 @@ class DeliveryError(AiloopError):
 
 class ClientClosedError(AiloopError):
     """The client was used after ``close()``, or closed while a call was waiting."""
+
+
+class ApprovalDenied(AiloopError):
+    """A call gated by :meth:`~ailoop.AiloopClient.require_approval` was not approved, so
+    the function did not run.
+
+    Anything but an ``authorization_approved`` response ends here: a denial, a
+    server-side timeout (the server answers it as a denial), the ``wait_timeout``
+    deadline, or an answer of another kind. ``action`` is the text the person was
+    shown, ``reason`` says in a sentence why the call did not go ahead, and
+    ``response`` is the final response (for the deadline: the latest non-final one, if
+    any; otherwise None).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        action: str,
+        reason: str,
+        response: "Optional[Message]" = None,
+        **details: Any,
+    ) -> None:
+        super().__init__(message, **details)
+        self.action = action
+        self.reason = reason
+        self.response = response
 
 
 present_as("ailoop", globals(), __all__)
