@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Deque, Iterator, Optional, Tuple
 import backoff
 
 from ailoop import _fork
+from ailoop._public import present_as
 from ailoop._validation import validate_channel
 from ailoop.exceptions import AiloopError, ConnectionError, ValidationError
 from ailoop.models import NotificationPriority
@@ -256,3 +257,6 @@ class AiloopLogHandler(logging.Handler):
         with self._guard:
             self._sent += 1
         return False
+
+
+present_as("ailoop", globals(), ["AiloopLogHandler"])

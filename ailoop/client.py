@@ -1057,8 +1057,8 @@ class AiloopClient:
         (:class:`~ailoop.ValidationError`, also for a ``redact`` name the function does
         not have, and for coroutine functions).
 
-        Each call runs in the calling thread and blocks it like ``authorize(...,
-        wait=True)``: until the decision, ``wait_timeout`` or :meth:`close`.
+        Blocking: decorating is immediate; each call is a prompt with ``wait=True``,
+        without era detection (:ref:`threads-timeouts-errors`). See :doc:`approval`.
         """
         settings = ApprovalSettings.build(
             action=action,
@@ -1100,8 +1100,8 @@ class AiloopClient:
         is returned instead as a sentence starting ``"No answer from the human: "``, which
         a model can read and act on.
 
-        Building the function does no I/O; each call runs in the calling thread and
-        blocks it like ``ask(..., wait=True)``.
+        Blocking: building the function is immediate; each call is a prompt with
+        ``wait=True`` (:ref:`threads-timeouts-errors`). See :doc:`human_tool`.
         """
         return make_human_tool(
             self,
