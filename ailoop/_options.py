@@ -9,7 +9,7 @@ from the environment twice.
 
 import os
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, Optional, Tuple
 
 from ailoop._connection import ConnectionSettings
 from ailoop._era import Era
@@ -31,18 +31,37 @@ __all__ = [
     "DEFAULT_SERVER_URL",
     "PROTOCOLS",
     "SERVER_URL_VARIABLE",
+    "SERVER_VARIABLE",
     "TOKEN_VARIABLE",
     "ClientOptions",
+    "default_server_url",
 ]
 
 DEFAULT_SERVER_URL = "http://localhost:8080"
-"""Used when neither ``server_url`` nor ``$AILOOP_SERVER_URL`` is given."""
+"""The last link of the server URL chain (see :func:`default_server_url`)."""
 
 SERVER_URL_VARIABLE = "AILOOP_SERVER_URL"
+SERVER_VARIABLE = "AILOOP_SERVER"
+"""The variable the real ``ailoop`` command line reads (a URL such as
+``http://127.0.0.1:8080``)."""
 TOKEN_VARIABLE = "AILOOP_TOKEN"
 
 PROTOCOLS = {"auto": None, "v0": Era.V0, "v1": Era.V1}
 """The ``protocol`` argument's values and the era each one forces (None: detect)."""
+
+
+def default_server_url() -> Tuple[str, str]:
+    """Where the server URL comes from when ``server_url`` is None, and the URL.
+
+    The chain: ``$AILOOP_SERVER_URL``, then ``$AILOOP_SERVER`` (what the real ``ailoop``
+    command line reads), then ``http://localhost:8080``; an empty variable counts as
+    unset. Returns ``(source, url)``, the source being ``"$NAME"`` or ``"the default"``.
+    """
+    for variable in (SERVER_URL_VARIABLE, SERVER_VARIABLE):
+        value = os.environ.get(variable)
+        if value:
+            return f"${variable}", value
+    return "the default", DEFAULT_SERVER_URL
 
 
 @dataclass(frozen=True)
@@ -87,8 +106,13 @@ class ClientOptions:
     ) -> "ClientOptions":
         """Validate the constructor's arguments; raise :class:`~ailoop.ValidationError`."""
         if server_url is None:
-            server_url = os.environ.get(SERVER_URL_VARIABLE) or DEFAULT_SERVER_URL
-        server = parse_server_url(server_url)
+            source, server_url = default_server_url()
+            try:
+                server = parse_server_url(server_url)
+            except ValidationError as exc:
+                raise ValidationError(f"{source}: {exc.message}") from None
+        else:
+            server = parse_server_url(server_url)
         if token is None:
             token = os.environ.get(TOKEN_VARIABLE) or None
         if token is not None and server.basic_auth is not None:

@@ -100,7 +100,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 class AiloopClient:
     """A blocking, thread-safe client for one ailoop server.
 
-    ``server_url`` defaults to ``$AILOOP_SERVER_URL``, else ``http://localhost:8080``; it
+    ``server_url`` defaults to ``$AILOOP_SERVER_URL``, else ``$AILOOP_SERVER`` (the
+    variable the real ``ailoop`` command line reads), else ``http://localhost:8080``; it
     may carry a base path (``http://host:8080/hil``) and ``user:password@`` for a
     reverse proxy's Basic authentication. ``channel`` is the default channel of every
     method. ``timeout`` bounds each REST call and each WebSocket handshake, in seconds.

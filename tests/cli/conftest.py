@@ -25,8 +25,8 @@ def run_cli(*argv: str) -> Result:
 
 @pytest.fixture(autouse=True)
 def no_ailoop_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests set $AILOOP_SERVER_URL / $AILOOP_TOKEN themselves when they mean to."""
-    for name in ("AILOOP_SERVER_URL", "AILOOP_TOKEN"):
+    """Tests set $AILOOP_SERVER_URL / $AILOOP_SERVER / $AILOOP_TOKEN when they mean to."""
+    for name in ("AILOOP_SERVER_URL", "AILOOP_SERVER", "AILOOP_TOKEN"):
         monkeypatch.delenv(name, raising=False)
 
 

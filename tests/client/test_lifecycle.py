@@ -17,6 +17,7 @@ UUID_TEXT = "7d9f2a3c-1b2d-4e5f-8a9b-0c1d2e3f4a5b"
 
 def test_defaults(monkeypatch):
     monkeypatch.delenv("AILOOP_SERVER_URL", raising=False)
+    monkeypatch.delenv("AILOOP_SERVER", raising=False)
     monkeypatch.delenv("AILOOP_TOKEN", raising=False)
     client = AiloopClient()
     assert client.server_url == "http://localhost:8080"
@@ -32,6 +33,38 @@ def test_server_url_from_the_environment(monkeypatch):
     with AiloopClient() as client:
         assert client.server_url == "http://10.1.2.3:9000/hil"
         assert client.ws_url == "ws://10.1.2.3:9000/hil/"
+
+
+@pytest.mark.parametrize(
+    ("argument", "url_variable", "server_variable", "expected"),
+    [
+        ("http://arg:1", "http://url-var:2", "http://server-var:3", "http://arg:1"),
+        (None, "http://url-var:2", "http://server-var:3", "http://url-var:2"),
+        (None, None, "http://server-var:3", "http://server-var:3"),
+        (None, "", "http://server-var:3", "http://server-var:3"),
+        (None, None, None, "http://localhost:8080"),
+        (None, "", "", "http://localhost:8080"),
+    ],
+)
+def test_the_server_url_chain(monkeypatch, argument, url_variable, server_variable, expected):
+    """server_url, then $AILOOP_SERVER_URL, then $AILOOP_SERVER, then localhost:8080."""
+    for name, value in (
+        ("AILOOP_SERVER_URL", url_variable),
+        ("AILOOP_SERVER", server_variable),
+    ):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    with AiloopClient(argument) as client:
+        assert client.server_url == expected
+
+
+def test_a_bad_server_url_in_the_environment_names_its_variable(monkeypatch):
+    monkeypatch.delenv("AILOOP_SERVER_URL", raising=False)
+    monkeypatch.setenv("AILOOP_SERVER", "ftp://example.test")
+    with pytest.raises(ValidationError, match=r"^\$AILOOP_SERVER: "):
+        AiloopClient()
 
 
 def test_construction_does_no_io_and_starts_no_thread():
