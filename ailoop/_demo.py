@@ -1,15 +1,18 @@
 """The guided tour behind ``python -m ailoop demo``.
 
-Without a server URL the tour starts the stand-in server of :mod:`ailoop.testing` in
+Without ``--server`` the tour starts the stand-in server of :mod:`ailoop.testing` in
 this process, with a simulated person who answers every prompt the way someone typing
-in the real server's terminal would. With a URL it runs against a real server, and a
-real person answers in the server's terminal or web UI.
+in the real server's terminal would; ``$AILOOP_SERVER_URL`` and ``$AILOOP_SERVER`` are
+not read, so the demo never prompts a real person unasked. With ``--server URL`` it
+runs against that server, and a real person answers in its terminal or web UI. Each
+step prints the one line of Python it runs, generated from the very call it makes.
 """
 
 import queue
-from typing import TYPE_CHECKING, List, Optional, TextIO, Union
+from typing import TYPE_CHECKING, Any, List, Optional, TextIO, Union
 
-from ailoop.cli import describe
+from ailoop._describe import describe, python_call
+from ailoop._verdict import approved
 from ailoop.client import AiloopClient
 from ailoop.models import (
     AuthorizationContent,
@@ -20,7 +23,6 @@ from ailoop.models import (
     NavigateContent,
     NotificationContent,
     QuestionContent,
-    ResponseType,
 )
 
 if TYPE_CHECKING:
@@ -97,12 +99,17 @@ def run_with_person(client: AiloopClient, out: TextIO) -> int:
 def tour(client: AiloopClient, out: TextIO, *, prompt_timeout: int) -> int:
     """Walk through say, ask, ask_decision, authorize, navigate and a message handler."""
     _step(out, 1, 'say: notification "Release 42 is ready" (priority high)')
-    note = client.say("Release 42 is ready", priority="high")
+    note = _run(out, client.say, "Release 42 is ready", priority="high")
     _detail(out, f"the server stored it as message {note.id}")
 
     _step(out, 2, 'ask with choices: "What is the best color?" ' + " / ".join(COLOR_CHOICES))
-    answer = client.ask(
-        "What is the best color?", choices=COLOR_CHOICES, timeout=prompt_timeout, wait=True
+    answer = _run(
+        out,
+        client.ask,
+        "What is the best color?",
+        choices=COLOR_CHOICES,
+        timeout=prompt_timeout,
+        wait=True,
     )
     _answered(out, answer)
 
@@ -110,7 +117,9 @@ def tour(client: AiloopClient, out: TextIO, *, prompt_timeout: int) -> int:
     if client.check_version_compatibility().get("protocol") == "v0":
         _detail(out, "skipped: this server predates structured decisions (ailoop v1.0.1)")
     else:
-        answer = client.ask_decision(
+        answer = _run(
+            out,
+            client.ask_decision,
             STRATEGY_DECISION_ID,
             "Which deployment strategy?",
             STRATEGY_OPTIONS,
@@ -124,18 +133,20 @@ def tour(client: AiloopClient, out: TextIO, *, prompt_timeout: int) -> int:
         _answered(out, answer)
 
     _step(out, 4, 'authorize: "Deploy release 42 to production"')
-    answer = client.authorize(
+    answer = _run(
+        out,
+        client.authorize,
         "Deploy release 42 to production",
         timeout=prompt_timeout,
         context={"release": 42, "environment": "production"},
         wait=True,
     )
     _answered(out, answer)
-    approved = getattr(answer.content, "response_type", None) == ResponseType.AUTHORIZATION_APPROVED
-    _detail(out, "Deployment authorized" if approved else "Deployment denied")
+    _code(out, "ailoop.approved(response)")
+    _detail(out, "Deployment authorized" if approved(answer) else "Deployment denied")
 
     _step(out, 5, f"navigate: {DASHBOARD_URL}")
-    answer = client.navigate(DASHBOARD_URL, wait=True)
+    answer = _run(out, client.navigate, DASHBOARD_URL, wait=True)
     _answered(out, answer)
 
     _step(out, 6, f"a message handler on channel {client.channel!r}")
@@ -150,7 +161,7 @@ def _handler_demo(client: AiloopClient, out: TextIO) -> None:
     def on_message(message: Message) -> None:
         received.put(message)
 
-    client.add_message_handler(on_message)
+    _run(out, client.add_message_handler, on_message)
     try:
         client.connect_websocket()
         note = client.say("Release 42 is live", priority="normal")
@@ -171,8 +182,18 @@ def _handler_demo(client: AiloopClient, out: TextIO) -> None:
         client.remove_message_handler(on_message)
 
 
+def _run(out: TextIO, method: Any, *args: Any, **kwargs: Any) -> Any:
+    """Print the line of Python that calls ``method``, then make exactly that call."""
+    _code(out, python_call(f"client.{method.__name__}", args, kwargs))
+    return method(*args, **kwargs)
+
+
 def _step(out: TextIO, number: int, text: str) -> None:
     out.write(f"[{number}/{_STEPS}] {text}\n")
+
+
+def _code(out: TextIO, line: str) -> None:
+    out.write(f"      >>> {line}\n")
 
 
 def _detail(out: TextIO, text: str) -> None:

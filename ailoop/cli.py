@@ -8,6 +8,10 @@ the outcome::
     if python -m ailoop authorize "Restart the web tier" --timeout 120; then
         systemctl restart web
     fi
+
+For an authorization or a navigation the exit status is 0 only when
+:func:`ailoop.approved` says yes: every other final response (a denial, a server-side
+timeout, a text reply such as ``"no"`` -- or ``"yes"``) exits 1.
 """
 
 import argparse
@@ -18,10 +22,12 @@ import sys
 import uuid
 from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, TextIO
 
+from ailoop._describe import describe, describe_prompt
+from ailoop._verdict import approved
 from ailoop._version import __version__
 from ailoop.client import AiloopClient
 from ailoop.exceptions import AiloopError, NotFoundError, TimeoutError, ValidationError
-from ailoop.models import Message, ResponseType
+from ailoop.models import DecisionContent, Message, QuestionContent, ResponseType
 
 __all__ = ["ExitCode", "build_parser", "describe", "main", "outcome", "run"]
 
@@ -29,9 +35,11 @@ __all__ = ["ExitCode", "build_parser", "describe", "main", "outcome", "run"]
 class ExitCode(enum.IntEnum):
     """Exit statuses of the command line."""
 
-    #: Approved, answered, or the command simply succeeded.
+    #: Approved (an authorization or navigation: only what :func:`ailoop.approved`
+    #: accepts), answered (a question or decision), or the command simply succeeded.
     OK = 0
-    #: Denied, or answered with no answer at all.
+    #: Anything else final: denied, a server-side timeout of an authorization, a text
+    #: reply to an authorization, or a question answered with no answer at all.
     DENIED = 1
     #: No final answer before the deadline (the server's prompt timeout or ``--wait``).
     TIMEOUT = 2
@@ -61,7 +69,7 @@ def _options_parser(*, for_subcommand: bool) -> "_Parser":
         metavar="URL",
         default=default,
         help="server URL, e.g. http://127.0.0.1:8080 (default: $AILOOP_SERVER_URL, "
-        "else http://localhost:8080)",
+        "else $AILOOP_SERVER, else http://localhost:8080)",
     )
     parser.add_argument(
         "--token", metavar="T", default=default, help="API token (default: $AILOOP_TOKEN)"
@@ -93,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="python -m ailoop",
         description="Ask a person through an ailoop server, from the shell.",
-        epilog="Exit status: 0 approved or answered, 1 denied, 2 timeout, "
+        epilog="Exit status: 0 approved (authorize: only authorization_approved) or "
+        "answered, 1 denied or any other final answer, 2 timeout, "
         "3 connection or server error, 64 usage error.",
         parents=[_options_parser(for_subcommand=False)],
     )
@@ -105,8 +114,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser(
         "demo",
         parents=common,
-        help="walk through every kind of prompt (a stand-in server and a simulated "
-        "person unless --server is given)",
+        help="walk through every kind of prompt, showing the line of Python each step "
+        "runs: on a stand-in server started in this process with a simulated person, "
+        "unless --server names a real server (where a person answers); "
+        "$AILOOP_SERVER_URL and $AILOOP_SERVER are ignored, so the demo never prompts a "
+        "real person unasked; no --json",
+        description="Walk through every kind of prompt; each step shows the one line of "
+        "Python it runs. Without --server the demo starts a stand-in server in this "
+        "process, and a simulated person answers. With --server URL it runs against "
+        "that server and a person answers in its terminal or web UI. "
+        "$AILOOP_SERVER_URL and $AILOOP_SERVER are ignored by the demo. "
+        "The demo prints for people only: --json is refused.",
     )
     demo.set_defaults(handler=_cmd_demo)
 
@@ -140,7 +158,16 @@ def build_parser() -> argparse.ArgumentParser:
     authorize.set_defaults(handler=_cmd_authorize)
 
     wait = commands.add_parser(
-        "wait", parents=common, help="wait for the final answer to a prompt sent earlier"
+        "wait",
+        parents=common,
+        help="wait for the final answer to a prompt sent earlier (an answer typed on the "
+        "server's terminal before the wait began cannot be recovered)",
+        description="Wait for the final answer to a prompt sent earlier and print it; "
+        "stderr says what is waited for and for how long. An answer typed on the "
+        "server's terminal (or Telegram) before the wait began cannot be recovered: the "
+        "server broadcasts it but does not store it, so the wait then ends only at "
+        "--timeout. For an authorization or navigation the exit status is 0 only when "
+        "it was approved (authorization_approved); any other final answer exits 1.",
     )
     wait.add_argument("message_id", metavar="MESSAGE_ID")
     wait.add_argument(
@@ -202,19 +229,22 @@ def run(argv: Sequence[str], out: TextIO, err: TextIO) -> int:
         return ExitCode.USAGE
     except SystemExit as exc:  # --help and --version
         return int(exc.code or 0)
+    logger = logging.getLogger("ailoop")
+    level = logger.level
     log_handler = _log_to(err) if args.verbose else None
     try:
         return _dispatch(args, out, err)
     finally:
         if log_handler is not None:
-            logging.getLogger("ailoop").removeHandler(log_handler)
+            logger.removeHandler(log_handler)
+            logger.setLevel(level)
 
 
 def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run the chosen command and turn its errors into exit statuses."""
-    handler: Callable[[argparse.Namespace, TextIO], int] = args.handler
+    handler: Callable[[argparse.Namespace, TextIO, TextIO], int] = args.handler
     try:
-        return handler(args, out)
+        return handler(args, out, err)
     except TimeoutError as exc:
         err.write(f"ailoop-py: no answer in time: {exc}\n")
         return ExitCode.TIMEOUT
@@ -233,6 +263,7 @@ def _dispatch(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _log_to(stream: TextIO) -> logging.Handler:
+    """Log the ``ailoop`` loggers at INFO to ``stream`` (``run`` restores the level)."""
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     handler.setLevel(logging.INFO)
@@ -254,9 +285,11 @@ def _emit(args: argparse.Namespace, out: TextIO, text: str, document: Any) -> No
         out.write(text + "\n")
 
 
-def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from ailoop import _demo  # noqa: PLC0415 - the demo pulls in the stand-in server
 
+    if args.json:
+        raise ValidationError("demo prints a tour for people and has no --json output")
     if args.server is None:
         return _demo.run_with_stand_in(out)
     channel = args.channel or _demo.DEMO_CHANNEL
@@ -264,7 +297,7 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
         return _demo.run_with_person(client, out)
 
 
-def _cmd_health(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_health(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with _client(args) as client:
         health = client.get_health()
     text = (
@@ -276,38 +309,58 @@ def _cmd_health(args: argparse.Namespace, out: TextIO) -> int:
     return ExitCode.OK if health.status == "healthy" else ExitCode.UNAVAILABLE
 
 
-def _cmd_say(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_say(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with _client(args) as client:
         message = client.say(args.text, priority=args.priority)
     _emit(args, out, str(message.id), message.to_wire())
     return ExitCode.OK
 
 
-def _cmd_ask(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_ask(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with _client(args) as client:
         prompt = client.ask(args.text, timeout=args.timeout, choices=args.choices)
         answer = client.wait_for_response(prompt.id, timeout=args.wait)
-    return _report(args, out, answer)
+    return _report(args, out, answer, prompt)
 
 
-def _cmd_authorize(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_authorize(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with _client(args) as client:
         prompt = client.authorize(args.action, timeout=args.timeout)
         answer = client.wait_for_response(prompt.id, timeout=args.wait)
-    return _report(args, out, answer)
+    return _report(args, out, answer, prompt)
 
 
-def _cmd_wait(args: argparse.Namespace, out: TextIO) -> int:
+def _cmd_wait(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         message_id = uuid.UUID(args.message_id)
     except ValueError:
         raise ValidationError(f"not a message id: {args.message_id!r}") from None
     with _client(args) as client:
+        try:
+            prompt: Optional[Message] = client.get_message(message_id)
+        except NotFoundError:
+            prompt = None  # the wait below decides whether the prompt is really unknown
+        err.write(_waiting_note(message_id, prompt, args.timeout))
         answer = client.wait_for_response(message_id, timeout=args.timeout)
-    return _report(args, out, answer)
+    return _report(args, out, answer, prompt)
 
 
-def _cmd_pending(args: argparse.Namespace, out: TextIO) -> int:
+def _waiting_note(
+    message_id: uuid.UUID, prompt: Optional[Message], timeout: Optional[float]
+) -> str:
+    """What ``wait`` tells stderr before it blocks."""
+    what = f"prompt {message_id}"
+    if prompt is not None:
+        what = f"{describe_prompt(prompt)} ({what})"
+    how_long = "until it is answered" if timeout is None else f"for up to {timeout:g} s"
+    return (
+        f"ailoop-py: waiting for the final answer to {what} {how_long}.\n"
+        "ailoop-py: an answer typed on the server's terminal (or Telegram) before this "
+        "wait began cannot be recovered: the server does not store it.\n"
+    )
+
+
+def _cmd_pending(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with _client(args) as client:
         items = client.get_pending(args.channel)
     lines = [f"{item.message_id}  {item.kind:<9} {item.channel:<12} {item.label}" for item in items]
@@ -316,33 +369,28 @@ def _cmd_pending(args: argparse.Namespace, out: TextIO) -> int:
     return ExitCode.OK
 
 
-def outcome(response: Message) -> ExitCode:
-    """The exit status a final response stands for."""
-    content = response.content
-    response_type = getattr(content, "response_type", None)
-    if response_type == ResponseType.AUTHORIZATION_APPROVED:
-        return ExitCode.OK
-    if response_type == ResponseType.TIMEOUT:
-        return ExitCode.TIMEOUT
-    if response_type == ResponseType.TEXT and getattr(content, "answer", None) is not None:
-        return ExitCode.OK
-    return ExitCode.DENIED
+def outcome(response: Message, prompt: Optional[Message] = None) -> ExitCode:
+    """The exit status the final ``response`` to ``prompt`` stands for.
+
+    A question or decision (``prompt`` says so) is OK when answered, TIMEOUT on a
+    server-side timeout, DENIED with no answer. Anything else -- an authorization, a
+    navigation, or a prompt of unknown kind (``prompt`` None) -- is decided by
+    :func:`ailoop.approved` alone: OK only for ``authorization_approved``, DENIED for
+    every other final response, a text ``"yes"`` included (fail closed).
+    """
+    if prompt is not None and isinstance(prompt.content, (QuestionContent, DecisionContent)):
+        content = response.content
+        response_type = getattr(content, "response_type", None)
+        if response_type == ResponseType.TIMEOUT:
+            return ExitCode.TIMEOUT
+        if response_type == ResponseType.TEXT and getattr(content, "answer", None) is not None:
+            return ExitCode.OK
+        return ExitCode.DENIED
+    return ExitCode.OK if approved(response) else ExitCode.DENIED
 
 
-def describe(response: Message) -> str:
-    """A final response in words: the answer text, ``approved``, ``denied`` or the type."""
-    content = response.content
-    response_type = getattr(content, "response_type", None)
-    if response_type == ResponseType.TEXT:
-        answer: Optional[str] = getattr(content, "answer", None)
-        return "" if answer is None else answer
-    if response_type == ResponseType.AUTHORIZATION_APPROVED:
-        return "approved"
-    if response_type == ResponseType.AUTHORIZATION_DENIED:
-        return "denied"
-    return str(getattr(response_type, "value", response_type))
-
-
-def _report(args: argparse.Namespace, out: TextIO, response: Message) -> int:
+def _report(
+    args: argparse.Namespace, out: TextIO, response: Message, prompt: Optional[Message]
+) -> int:
     _emit(args, out, describe(response), response.to_wire())
-    return outcome(response)
+    return outcome(response, prompt)

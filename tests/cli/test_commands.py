@@ -268,6 +268,12 @@ def test_wait_for_a_prompt_sent_elsewhere(ailoop_server: AiloopTestServer) -> No
     result = results.get(timeout=ANSWER_DEADLINE)
     waiter.join(ANSWER_DEADLINE)
     assert (result.code, result.out) == (ExitCode.OK, "approved\n")
+    assert lines(result.err) == [
+        f"ailoop-py: waiting for the final answer to authorization 'Restart the web tier' "
+        f"(prompt {prompt.id}) for up to 30 s.",
+        "ailoop-py: an answer typed on the server's terminal (or Telegram) before this wait "
+        "began cannot be recovered: the server does not store it.",
+    ]
 
 
 def test_wait_for_an_unknown_message_exits_3(ailoop_server: AiloopTestServer) -> None:
@@ -281,6 +287,9 @@ def test_wait_for_an_unknown_message_exits_3(ailoop_server: AiloopTestServer) ->
     )
     assert result.code == ExitCode.UNAVAILABLE
     assert result.out == ""
+    assert "waiting for the final answer to prompt 00000000-0000-4000-8000-000000000000 for up" in (
+        result.err
+    )
 
 
 def test_pending_lists_the_prompt_on_screen(ailoop_server: AiloopTestServer) -> None:
@@ -299,13 +308,37 @@ def test_pending_lists_the_prompt_on_screen(ailoop_server: AiloopTestServer) -> 
 
 
 @pytest.mark.ailoop_server(human=answering("yes"))
-def test_verbose_logs_connection_events_to_stderr(ailoop_server: AiloopTestServer) -> None:
+@pytest.mark.parametrize("level", [logging.NOTSET, logging.WARNING, logging.DEBUG])
+def test_verbose_logs_to_stderr_and_restores_the_logger(
+    ailoop_server: AiloopTestServer, level: int
+) -> None:
     logger = logging.getLogger("ailoop")
-    level, handlers = logger.level, list(logger.handlers)
+    before, handlers = logger.level, list(logger.handlers)
+    logger.setLevel(level)
     try:
         result = run_cli("authorize", "Deploy", "-v", "--server", ailoop_server.url)
+        after = logger.level
     finally:
-        logger.setLevel(level)
+        logger.setLevel(before)
     assert (result.code, result.out) == (ExitCode.OK, "approved\n")
     assert " INFO " in result.err
+    assert after == level
     assert logger.handlers == handlers
+
+
+@pytest.mark.parametrize("argv", [["demo", "--json"], ["--json", "demo"]])
+def test_demo_refuses_json(argv: Any) -> None:
+    result = run_cli(*argv)
+    assert result.code == ExitCode.USAGE
+    assert result.out == ""
+    assert "no --json output" in result.err
+
+
+def test_help_of_wait_and_demo_says_what_they_do(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli("wait", "--help").code == 0
+    wait_help = " ".join(capsys.readouterr().out.split())
+    assert "before the wait began cannot be recovered" in wait_help
+    assert run_cli("demo", "--help").code == 0
+    demo_help = " ".join(capsys.readouterr().out.split())
+    assert "$AILOOP_SERVER_URL and $AILOOP_SERVER are ignored by the demo" in demo_help
+    assert "--json is refused" in demo_help

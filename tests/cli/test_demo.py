@@ -1,15 +1,19 @@
 """``python -m ailoop demo``: the tour runs, and every answer it prints is what the server sent."""
 
+import ast
 import io
 import json
 import re
 import subprocess
 import sys
-from typing import Dict, List
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+
+import pytest
 
 from ailoop import _demo
-from ailoop.cli import describe
-from ailoop.models import Message
+from ailoop._describe import describe
+from ailoop.models import DecisionOption, DecisionRecommendation, Message
 from ailoop.testing import AiloopTestServer
 from tests.cli.conftest import run_cli
 
@@ -104,3 +108,90 @@ def test_python_dash_m_ailoop_demo() -> None:
     assert "Started a stand-in ailoop server at http://127.0.0.1:" in done.stdout
     assert "Deployment authorized" in done.stdout
     assert done.stdout.rstrip().endswith("Demo complete.")
+
+
+class Recorder:
+    """Stands in for ``client`` when a printed line of Python is evaluated."""
+
+    def __init__(self) -> None:
+        self.calls: List[Tuple[str, Tuple[Any, ...], Dict[str, Any]]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        def call(*args: Any, **kwargs: Any) -> None:
+            self.calls.append((name, args, kwargs))
+
+        return call
+
+
+def test_each_step_shows_the_line_of_python_it_runs() -> None:
+    out = io.StringIO()
+    with AiloopTestServer(human=_demo.simulated_person) as server:
+        assert _demo.run_with_stand_in(out, server) == 0
+        stored = {message.content.content_type: message for message in server.messages("demo")}
+    text = out.getvalue()
+    steps = re.split(r"^\[\d/6\] ", text, flags=re.M)[1:]
+    shown = [re.findall(r"^ {6}>>> (client\..*)$", step, flags=re.M) for step in steps]
+    assert [len(lines) for lines in shown] == [1] * 6, text
+
+    recorder = Recorder()
+    namespace = {
+        "client": recorder,
+        "DecisionOption": DecisionOption,
+        "DecisionRecommendation": DecisionRecommendation,
+        "on_message": "on_message",
+    }
+    for (line,) in shown:
+        eval(line, namespace)
+    names = [name for name, _, _ in recorder.calls]
+    assert names == ["say", "ask", "ask_decision", "authorize", "navigate", "add_message_handler"]
+    # The printed lines carry exactly what the server received.
+    calls = {name: (args, kwargs) for name, args, kwargs in recorder.calls}
+    decision = stored["decision"].content
+    args, kwargs = calls["ask_decision"]
+    assert (args[0], args[1], args[2]) == (
+        decision.decision_id,
+        decision.summary,
+        decision.options,
+    )
+    assert kwargs["recommendation"] == decision.recommendation
+    assert kwargs["context_markdown"] == decision.context_markdown
+    args, kwargs = calls["authorize"]
+    assert args[0] == stored["authorization"].content.action
+    assert kwargs["context"] == stored["authorization"].content.context
+    assert calls["navigate"][0] == (stored["navigate"].content.url,)
+    assert "      >>> ailoop.approved(response)\n      Deployment authorized" in text
+
+
+@pytest.mark.parametrize("variable", ["AILOOP_SERVER_URL", "AILOOP_SERVER"])
+def test_the_demo_ignores_the_server_variables(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    """As its help says: without --server the demo never reaches a configured server."""
+    with AiloopTestServer() as configured:
+        monkeypatch.setenv(variable, configured.url)
+        result = run_cli("demo")
+        reached = list(configured.requests)
+    assert result.code == 0, result.err
+    assert "Started a stand-in ailoop server at" in result.out
+    assert configured.url not in result.out
+    assert reached == []
+
+
+def test_cli_and_demo_do_not_import_each_other_for_formatting() -> None:
+    package = Path(_demo.__file__).resolve().parent
+
+    def imported(name: str) -> List[str]:
+        tree = ast.parse((package / name).read_text(encoding="utf-8"))
+        modules = [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+        modules += [
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module == "ailoop"
+            for alias in node.names
+        ]
+        return modules
+
+    assert "ailoop.cli" not in imported("_demo.py")
+    assert "cli" not in imported("_demo.py")
+    assert "ailoop._describe" in imported("_demo.py")
+    assert "ailoop._describe" in imported("cli.py")

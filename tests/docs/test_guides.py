@@ -2,7 +2,10 @@
 
 import pathlib
 import textwrap
-from typing import Any, Dict
+import threading
+from typing import Any, Dict, List
+
+import requests
 
 from ailoop import AiloopClient
 from ailoop.testing import AiloopTestServer
@@ -41,3 +44,33 @@ def test_human_policy_example_in_the_testing_guide() -> None:
         choice = client.ask("Which?", choices=["a", "b"], timeout=30, wait=True)
     assert answer.content.response_type == "authorization_approved"
     assert choice.content.answer == "a"
+
+
+def test_approval_example_in_the_waiting_guide() -> None:
+    """The guide's deploy_if_approved deploys on an approval only, never on a text "no"."""
+    namespace = run(literal_block("waiting.rst", "only on an approval::"), "waiting.rst")
+    deploy_if_approved = namespace["deploy_if_approved"]
+    deployed: List[str] = []
+
+    with AiloopTestServer(human=lambda message: "yes") as server, AiloopClient(
+        server.url
+    ) as client:
+        assert deploy_if_approved(client, lambda: deployed.append("approved")) is True
+
+    with AiloopTestServer() as server, AiloopClient(server.url) as client:
+        answerer = threading.Thread(
+            target=_answer_text_no, args=(server,), name="web-ui-human", daemon=True
+        )
+        answerer.start()
+        assert deploy_if_approved(client, lambda: deployed.append("text no")) is False
+        answerer.join(60)
+    assert deployed == ["approved"]
+
+
+def _answer_text_no(server: AiloopTestServer) -> None:
+    pending = server.wait_for_pending(timeout=60)
+    requests.post(
+        f"{server.url}/api/v1/messages/{pending.message_id}/response",
+        json={"answer": "no", "response_type": "text"},
+        timeout=30,
+    )
