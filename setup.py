@@ -11,8 +11,11 @@ VERSION = re.search(
 ).group(1)
 
 TESTING = ["aiohttp>=3.9"]
+LANGCHAIN = ["langchain-core>=1.0; python_version >= '3.10'"]
+"""langchain-core 1.x needs Python 3.10 or later (1.8 needs 3.11)."""
 DEV = [
     *TESTING,
+    *LANGCHAIN,
     "pytest>=7",
     "pytest-timeout>=2.1",
     "hypothesis>=6.50",
@@ -51,7 +54,7 @@ setup(
         "dataclasses-json>=0.5.7",
         "backoff>=2.0",
     ],
-    extras_require={"testing": TESTING, "dev": DEV},
+    extras_require={"testing": TESTING, "langchain": LANGCHAIN, "dev": DEV},
     entry_points={
         "console_scripts": ["ailoop-py=ailoop.cli:main"],
         "pytest11": ["ailoop=ailoop.testing.pytest_plugin"],

@@ -26,3 +26,18 @@ def test_human_tool_guide_example(capsys: pytest.CaptureFixture[str]) -> None:
 def test_logging_guide_example(capsys: pytest.CaptureFixture[str]) -> None:
     out = run_example("logging.rst", "Run it as it is::", capsys)
     assert out.splitlines() == ["normal INFO imported 1200 rows", "high WARNING 3 rows skipped"]
+
+
+def test_openai_integration_example(capsys: pytest.CaptureFixture[str]) -> None:
+    out = run_example("integrations.rst", "by hand. Run it as it is::", capsys)
+    assert out.splitlines() == [
+        "['deploy', 'ask_human']",
+        "call_1 deployed 2.4.1 to staging",
+        "call_2 A human did not approve this call, so it was not run",
+    ]
+
+
+def test_langchain_integration_example(capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("langchain_core", reason="needs the langchain extra (langchain-core)")
+    out = run_example("integrations.rst", "``ToolMessage`` back. Run it as it is::", capsys)
+    assert out.splitlines() == ["ToolMessage call_7 billing restarted"]
