@@ -32,7 +32,6 @@ from ailoop._approval import ApprovalSettings, approval_decorator
 from ailoop._connection import Verify
 from ailoop._connection_state import ConnectionState
 from ailoop._era import Era, EraDetector
-from ailoop._fast_decode import decode_message
 from ailoop._http import HttpTransport
 from ailoop._human_tool import make_human_tool
 from ailoop._options import ClientOptions
@@ -238,7 +237,7 @@ class AiloopClient:
         self._realtime = RealtimeEngine(
             factory=OptionsSocketFactory(server.ws_url, options.connection.websocket_options()),
             history=RestHistory(self._http),
-            decode=decode_message,
+            decode=Message.from_wire,
             settings=options.stream,
             channel=options.channel,
             max_pending_messages=options.max_pending_messages,

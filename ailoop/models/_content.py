@@ -11,32 +11,14 @@ unknown ``type`` becomes :class:`UnknownContent` holding the raw object.
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Dict, List, Optional, Type, Union
+from typing import Any, Callable, ClassVar, Dict, List, Optional, Type, TypeVar, Union
 from uuid import UUID
 
 from ailoop.exceptions import ValidationError
+from ailoop.models._codec import CustomCodec, wire_field, wire_model
 from ailoop.models._enums import DependencyType, NotificationPriority, ResponseType, TaskState
 from ailoop.models._task import Task
-from ailoop.models._wire import (
-    U32_MAX,
-    JsonObject,
-    WireModel,
-    enum_config,
-    expect_object,
-    omit_none_config,
-    read_enum,
-    read_int,
-    read_optional_str,
-    read_str,
-    read_timestamp,
-    read_uuid,
-    timestamp_config,
-    uuid_config,
-    write_enum,
-    write_timestamp,
-    write_u32,
-    write_uuid,
-)
+from ailoop.models._wire import U32_MAX, JsonObject, WireModel, expect_object
 
 __all__ = [
     "AuthorizationContent",
@@ -57,21 +39,28 @@ __all__ = [
 ]
 
 
+T = TypeVar("T", bound="_TypedContent")
+
+
 class _TypedContent(WireModel):
     """A content variant the SDK knows; ``content_type`` is its wire ``type``."""
 
     content_type: ClassVar[str] = ""
 
     @classmethod
-    def _check_type(cls, obj: JsonObject, where: str) -> None:
-        """Reject an object whose ``type`` names another variant."""
+    def from_wire(cls: Type[T], data: Any) -> T:
+        """Decode a content object; its ``type``, when given, must be this variant's."""
+        obj = expect_object(data, cls.wire_name)
         given = obj.get("type", cls.content_type)
         if given != cls.content_type:
             raise ValidationError(
-                f"{where}.type: expected {cls.content_type!r}, got {str(given)[:64]!r}"
+                f"{cls.wire_name}.type: expected {cls.content_type!r}, got {str(given)[:64]!r}"
             )
+        decoded: T = cls._decode(obj, cls.wire_name)
+        return decoded
 
 
+@wire_model
 @dataclass
 class QuestionContent(_TypedContent):
     """v0 prompt (servers before v1.0.1): free text, or one of ``choices``.
@@ -80,88 +69,37 @@ class QuestionContent(_TypedContent):
     """
 
     text: str
-    timeout_seconds: int = 0
-    choices: Optional[List[str]] = field(default=None, metadata=omit_none_config())
+    timeout_seconds: int = field(default=0, metadata=wire_field(maximum=U32_MAX))
+    choices: Optional[List[str]] = field(default=None, metadata=wire_field(omit_none=True))
 
     content_type: ClassVar[str] = "question"
     wire_name: ClassVar[str] = "question content"
 
-    @classmethod
-    def _decode(cls, obj: JsonObject, where: str) -> "QuestionContent":
-        cls._check_type(obj, where)
-        choices = obj.get("choices")
-        if choices is not None and not (
-            isinstance(choices, list) and all(isinstance(choice, str) for choice in choices)
-        ):
-            raise ValidationError(f"{where}.choices: expected a list of strings or null")
-        return cls(
-            text=read_str(obj, "text", where),
-            timeout_seconds=read_int(obj, "timeout_seconds", where, 0, U32_MAX),
-            choices=choices,
-        )
 
-    def to_wire(self) -> JsonObject:
-        """``type``, ``text``, ``timeout_seconds`` and ``choices`` unless None."""
-        wire: JsonObject = {
-            "type": "question",
-            "text": self.text,
-            "timeout_seconds": write_u32(self.timeout_seconds, "question.timeout_seconds"),
-        }
-        if self.choices is not None:
-            wire["choices"] = list(self.choices)
-        return wire
-
-
+@wire_model
 @dataclass
 class DecisionOption(WireModel):
     """One selectable option of a decision; ``id`` is what a resolved answer carries."""
 
     id: str
     label: str
-    detail_markdown: Optional[str] = field(default=None, metadata=omit_none_config())
+    detail_markdown: Optional[str] = field(default=None, metadata=wire_field(omit_none=True))
 
     wire_name: ClassVar[str] = "decision option"
 
-    @classmethod
-    def _decode(cls, obj: JsonObject, where: str) -> "DecisionOption":
-        return cls(
-            id=read_str(obj, "id", where),
-            label=read_str(obj, "label", where),
-            detail_markdown=read_optional_str(obj, "detail_markdown", where),
-        )
 
-    def to_wire(self) -> JsonObject:
-        """``id``, ``label`` and ``detail_markdown`` unless None."""
-        wire: JsonObject = {"id": self.id, "label": self.label}
-        if self.detail_markdown is not None:
-            wire["detail_markdown"] = self.detail_markdown
-        return wire
-
-
+@wire_model
 @dataclass
 class DecisionRecommendation(WireModel):
     """The option the agent recommends; ``option_id`` must name one of the options."""
 
     option_id: str
-    rationale_markdown: Optional[str] = field(default=None, metadata=omit_none_config())
+    rationale_markdown: Optional[str] = field(default=None, metadata=wire_field(omit_none=True))
 
     wire_name: ClassVar[str] = "decision recommendation"
 
-    @classmethod
-    def _decode(cls, obj: JsonObject, where: str) -> "DecisionRecommendation":
-        return cls(
-            option_id=read_str(obj, "option_id", where),
-            rationale_markdown=read_optional_str(obj, "rationale_markdown", where),
-        )
 
-    def to_wire(self) -> JsonObject:
-        """``option_id`` and ``rationale_markdown`` unless None."""
-        wire: JsonObject = {"option_id": self.option_id}
-        if self.rationale_markdown is not None:
-            wire["rationale_markdown"] = self.rationale_markdown
-        return wire
-
-
+@wire_model
 @dataclass
 class DecisionContent(_TypedContent):
     """v1 structured multiple-choice prompt (v1.0.1+); v1 has no free-text prompt.
@@ -174,43 +112,18 @@ class DecisionContent(_TypedContent):
     decision_id: str
     summary: str
     options: List[DecisionOption]
-    timeout_seconds: int = 0
-    context_markdown: Optional[str] = field(default=None, metadata=omit_none_config())
+    timeout_seconds: int = field(
+        default=0, metadata=wire_field(maximum=U32_MAX, after="recommendation")
+    )
+    context_markdown: Optional[str] = field(
+        default=None, metadata=wire_field(omit_none=True, after="summary")
+    )
     recommendation: Optional[DecisionRecommendation] = field(
-        default=None, metadata=omit_none_config()
+        default=None, metadata=wire_field(omit_none=True)
     )
 
     content_type: ClassVar[str] = "decision"
     wire_name: ClassVar[str] = "decision content"
-
-    @classmethod
-    def _decode(cls, obj: JsonObject, where: str) -> "DecisionContent":
-        cls._check_type(obj, where)
-        options = obj.get("options")
-        if not isinstance(options, list):
-            raise ValidationError(f"{where}.options: expected a list of option objects")
-        recommendation = obj.get("recommendation")
-        return cls(
-            decision_id=read_str(obj, "decision_id", where),
-            summary=read_str(obj, "summary", where),
-            options=[
-                DecisionOption._decode(
-                    expect_object(option, f"{where}.options[{index}]"),
-                    f"{where}.options[{index}]",
-                )
-                for index, option in enumerate(options)
-            ],
-            timeout_seconds=read_int(obj, "timeout_seconds", where, 0, U32_MAX),
-            context_markdown=read_optional_str(obj, "context_markdown", where),
-            recommendation=(
-                None
-                if recommendation is None
-                else DecisionRecommendation._decode(
-                    expect_object(recommendation, f"{where}.recommendation"),
-                    f"{where}.recommendation",
-                )
-            ),
-        )
 
     def option(self, option_id: str) -> Optional[DecisionOption]:
         """The option whose id is ``option_id``, or None."""
@@ -219,22 +132,8 @@ class DecisionContent(_TypedContent):
                 return candidate
         return None
 
-    def to_wire(self) -> JsonObject:
-        """Fields in the server's order; absent optional fields omitted."""
-        wire: JsonObject = {
-            "type": "decision",
-            "decision_id": self.decision_id,
-            "summary": self.summary,
-        }
-        if self.context_markdown is not None:
-            wire["context_markdown"] = self.context_markdown
-        wire["options"] = [option.to_wire() for option in self.options]
-        if self.recommendation is not None:
-            wire["recommendation"] = self.recommendation.to_wire()
-        wire["timeout_seconds"] = write_u32(self.timeout_seconds, "decision.timeout_seconds")
-        return wire
 
-
+@wire_model
 @dataclass
 class AuthorizationContent(_TypedContent):
     """Ask a human to approve ``action``; ``context`` is any JSON value (or None).
@@ -245,62 +144,25 @@ class AuthorizationContent(_TypedContent):
 
     action: str
     context: Optional[Any] = None
-    timeout_seconds: int = 0
+    timeout_seconds: int = field(default=0, metadata=wire_field(maximum=U32_MAX))
 
     content_type: ClassVar[str] = "authorization"
     wire_name: ClassVar[str] = "authorization content"
 
-    @classmethod
-    def _decode(cls, obj: JsonObject, where: str) -> "AuthorizationContent":
-        cls._check_type(obj, where)
-        return cls(
-            action=read_str(obj, "action", where),
-            context=obj.get("context"),
-            timeout_seconds=read_int(obj, "timeout_seconds", where, 0, U32_MAX),
-        )
 
-    def to_wire(self) -> JsonObject:
-        """``type``, ``action``, ``context`` (null when None), ``timeout_seconds``."""
-        return {
-            "type": "authorization",
-            "action": self.action,
-            "context": self.context,
-            "timeout_seconds": write_u32(self.timeout_seconds, "authorization.timeout_seconds"),
-        }
-
-
+@wire_model
 @dataclass
 class NotificationContent(_TypedContent):
     """A one-way message to humans; nobody answers it."""
 
     text: str
-    priority: NotificationPriority = field(
-        default=NotificationPriority.LOW,
-        metadata=enum_config(NotificationPriority, "notification.priority"),
-    )
+    priority: NotificationPriority = NotificationPriority.LOW
 
     content_type: ClassVar[str] = "notification"
     wire_name: ClassVar[str] = "notification content"
 
-    @classmethod
-    def _decode(cls, obj: JsonObject, where: str) -> "NotificationContent":
-        cls._check_type(obj, where)
-        return cls(
-            text=read_str(obj, "text", where),
-            priority=read_enum(
-                NotificationPriority, obj, "priority", where, NotificationPriority.LOW
-            ),
-        )
 
-    def to_wire(self) -> JsonObject:
-        """``type``, ``text``, ``priority``."""
-        return {
-            "type": "notification",
-            "text": self.text,
-            "priority": write_enum(NotificationPriority, self.priority, "notification.priority"),
-        }
-
-
+@wire_model
 @dataclass
 class ResponseContent(_TypedContent):
     """An answer to a prompt (the message's ``correlation_id`` names the prompt).
@@ -310,30 +172,13 @@ class ResponseContent(_TypedContent):
     """
 
     answer: Optional[str]
-    response_type: ResponseType = field(
-        metadata=enum_config(ResponseType, "response.response_type")
-    )
+    response_type: ResponseType
 
     content_type: ClassVar[str] = "response"
     wire_name: ClassVar[str] = "response content"
 
-    @classmethod
-    def _decode(cls, obj: JsonObject, where: str) -> "ResponseContent":
-        cls._check_type(obj, where)
-        return cls(
-            answer=read_optional_str(obj, "answer", where),
-            response_type=read_enum(ResponseType, obj, "response_type", where),
-        )
 
-    def to_wire(self) -> JsonObject:
-        """``type``, ``answer`` (null when None), ``response_type``."""
-        return {
-            "type": "response",
-            "answer": self.answer,
-            "response_type": write_enum(ResponseType, self.response_type, "response.response_type"),
-        }
-
-
+@wire_model
 @dataclass
 class NavigateContent(_TypedContent):
     """Ask a human to let the server host open ``url`` (no timeout field on the wire)."""
@@ -343,16 +188,8 @@ class NavigateContent(_TypedContent):
     content_type: ClassVar[str] = "navigate"
     wire_name: ClassVar[str] = "navigate content"
 
-    @classmethod
-    def _decode(cls, obj: JsonObject, where: str) -> "NavigateContent":
-        cls._check_type(obj, where)
-        return cls(url=read_str(obj, "url", where))
 
-    def to_wire(self) -> JsonObject:
-        """``type`` and ``url``."""
-        return {"type": "navigate", "url": self.url}
-
-
+@wire_model
 @dataclass
 class TaskCreateContent(_TypedContent):
     """Task event relayed between clients (the server never emits task events itself)."""
@@ -362,114 +199,45 @@ class TaskCreateContent(_TypedContent):
     content_type: ClassVar[str] = "task_create"
     wire_name: ClassVar[str] = "task_create content"
 
-    @classmethod
-    def _decode(cls, obj: JsonObject, where: str) -> "TaskCreateContent":
-        cls._check_type(obj, where)
-        task_where = f"{where}.task"
-        return cls(task=Task._decode(expect_object(obj.get("task"), task_where), task_where))
 
-    def to_wire(self) -> JsonObject:
-        """``type`` and the full ``task``."""
-        return {"type": "task_create", "task": self.task.to_wire()}
-
-
+@wire_model
 @dataclass
 class TaskUpdateContent(_TypedContent):
     """Task event: ``task_id`` moved to ``state`` at ``updated_at``."""
 
-    task_id: UUID = field(metadata=uuid_config("task_update.task_id"))
-    state: TaskState = field(metadata=enum_config(TaskState, "task_update.state"))
-    updated_at: datetime = field(metadata=timestamp_config("task_update.updated_at"))
+    task_id: UUID
+    state: TaskState
+    updated_at: datetime
 
     content_type: ClassVar[str] = "task_update"
     wire_name: ClassVar[str] = "task_update content"
 
-    @classmethod
-    def _decode(cls, obj: JsonObject, where: str) -> "TaskUpdateContent":
-        cls._check_type(obj, where)
-        return cls(
-            task_id=read_uuid(obj, "task_id", where),
-            state=read_enum(TaskState, obj, "state", where),
-            updated_at=read_timestamp(obj, "updated_at", where),
-        )
 
-    def to_wire(self) -> JsonObject:
-        """``type``, ``task_id``, ``state``, ``updated_at``."""
-        return {
-            "type": "task_update",
-            "task_id": write_uuid(self.task_id, "task_update.task_id"),
-            "state": write_enum(TaskState, self.state, "task_update.state"),
-            "updated_at": write_timestamp(self.updated_at, "task_update.updated_at"),
-        }
-
-
+@wire_model
 @dataclass
 class TaskDependencyAddContent(_TypedContent):
     """Task event: ``task_id`` now depends on the single task ``depends_on``."""
 
-    task_id: UUID = field(metadata=uuid_config("task_dependency_add.task_id"))
-    depends_on: UUID = field(metadata=uuid_config("task_dependency_add.depends_on"))
-    dependency_type: DependencyType = field(
-        metadata=enum_config(DependencyType, "task_dependency_add.dependency_type")
-    )
-    timestamp: datetime = field(metadata=timestamp_config("task_dependency_add.timestamp"))
+    task_id: UUID
+    depends_on: UUID
+    dependency_type: DependencyType
+    timestamp: datetime
 
     content_type: ClassVar[str] = "task_dependency_add"
     wire_name: ClassVar[str] = "task_dependency_add content"
 
-    @classmethod
-    def _decode(cls, obj: JsonObject, where: str) -> "TaskDependencyAddContent":
-        cls._check_type(obj, where)
-        return cls(
-            task_id=read_uuid(obj, "task_id", where),
-            depends_on=read_uuid(obj, "depends_on", where),
-            dependency_type=read_enum(DependencyType, obj, "dependency_type", where),
-            timestamp=read_timestamp(obj, "timestamp", where),
-        )
 
-    def to_wire(self) -> JsonObject:
-        """``type``, ``task_id``, ``depends_on``, ``dependency_type``, ``timestamp``."""
-        where = "task_dependency_add"
-        return {
-            "type": "task_dependency_add",
-            "task_id": write_uuid(self.task_id, f"{where}.task_id"),
-            "depends_on": write_uuid(self.depends_on, f"{where}.depends_on"),
-            "dependency_type": write_enum(
-                DependencyType, self.dependency_type, f"{where}.dependency_type"
-            ),
-            "timestamp": write_timestamp(self.timestamp, f"{where}.timestamp"),
-        }
-
-
+@wire_model
 @dataclass
 class TaskDependencyRemoveContent(_TypedContent):
     """Task event: ``task_id`` no longer depends on ``depends_on``."""
 
-    task_id: UUID = field(metadata=uuid_config("task_dependency_remove.task_id"))
-    depends_on: UUID = field(metadata=uuid_config("task_dependency_remove.depends_on"))
-    timestamp: datetime = field(metadata=timestamp_config("task_dependency_remove.timestamp"))
+    task_id: UUID
+    depends_on: UUID
+    timestamp: datetime
 
     content_type: ClassVar[str] = "task_dependency_remove"
     wire_name: ClassVar[str] = "task_dependency_remove content"
-
-    @classmethod
-    def _decode(cls, obj: JsonObject, where: str) -> "TaskDependencyRemoveContent":
-        cls._check_type(obj, where)
-        return cls(
-            task_id=read_uuid(obj, "task_id", where),
-            depends_on=read_uuid(obj, "depends_on", where),
-            timestamp=read_timestamp(obj, "timestamp", where),
-        )
-
-    def to_wire(self) -> JsonObject:
-        """``type``, ``task_id``, ``depends_on``, ``timestamp``."""
-        where = "task_dependency_remove"
-        return {
-            "type": "task_dependency_remove",
-            "task_id": write_uuid(self.task_id, f"{where}.task_id"),
-            "depends_on": write_uuid(self.depends_on, f"{where}.depends_on"),
-            "timestamp": write_timestamp(self.timestamp, f"{where}.timestamp"),
-        }
 
 
 @dataclass
@@ -490,11 +258,11 @@ class UnknownContent(WireModel):
         """The wire ``type`` of the content."""
         return str(self.raw.get("type"))
 
-    @classmethod
-    def _decode(cls, obj: JsonObject, where: str) -> "UnknownContent":
+    @staticmethod
+    def _decode(obj: JsonObject, where: str) -> "UnknownContent":
         if not isinstance(obj.get("type"), str):
             raise ValidationError(f"{where}.type: expected a string")
-        return cls(raw=dict(obj))
+        return UnknownContent(raw=dict(obj))
 
     def to_wire(self) -> JsonObject:
         """A copy of ``raw`` with ``type`` moved first."""
@@ -533,8 +301,19 @@ _KNOWN_CONTENT: Dict[str, Type[_TypedContent]] = {
 }
 
 
+_DECODERS: Dict[str, Callable[[JsonObject, str], Any]] = {
+    content_type: variant._decode for content_type, variant in _KNOWN_CONTENT.items()
+}
+
+
 def decode_content(data: Any, where: str = "content") -> MessageContent:
     """Decode a content object by its ``type``; unknown types give :class:`UnknownContent`."""
+    if type(data) is dict:
+        kind = data.get("type")
+        decode = _DECODERS.get(kind) if type(kind) is str else None
+        if decode is not None:
+            decoded: MessageContent = decode(data, where)
+            return decoded
     obj = expect_object(data, where)
     content_type = obj.get("type")
     if not isinstance(content_type, str):
@@ -543,8 +322,8 @@ def decode_content(data: Any, where: str = "content") -> MessageContent:
     variant = _KNOWN_CONTENT.get(content_type)
     if variant is None:
         return UnknownContent(raw=dict(obj))
-    decoded: MessageContent = variant._decode(obj, where)  # type: ignore[assignment]
-    return decoded
+    known: MessageContent = variant._decode(obj, where)
+    return known
 
 
 def encode_content(content: Any, name: str = "content") -> JsonObject:
@@ -552,3 +331,7 @@ def encode_content(content: Any, name: str = "content") -> JsonObject:
     if isinstance(content, (_TypedContent, UnknownContent)):
         return content.to_wire()
     raise ValidationError(f"{name}: expected a content object, got {type(content).__name__}")
+
+
+CONTENT_CODEC = CustomCodec(decode_content, encode_content)
+"""How a message's ``content`` field is decoded and encoded."""

@@ -2,81 +2,69 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Optional
+from typing import Any, ClassVar, Generic, Optional
 from uuid import UUID, uuid4
 
-from dataclasses_json import config
+from typing_extensions import TypeVar
 
 from ailoop._timestamps import utc_now
-from ailoop.models._content import MessageContent, decode_content, encode_content
+from ailoop.models._codec import wire_field, wire_model
+from ailoop.models._content import CONTENT_CODEC, MessageContent
 from ailoop.models._enums import SenderType
-from ailoop.models._wire import (
-    JsonObject,
-    WireModel,
-    enum_config,
-    read_enum,
-    read_optional_uuid,
-    read_str,
-    read_timestamp,
-    read_uuid,
-    timestamp_config,
-    uuid_config,
-    write_enum,
-    write_optional_uuid,
-    write_timestamp,
-    write_uuid,
-)
+from ailoop.models._wire import WireModel
 
-__all__ = ["Message"]
+__all__ = ["Content_co", "Message"]
+
+Content_co = TypeVar("Content_co", bound=MessageContent, default=MessageContent, covariant=True)
+"""The content class of a :class:`Message`: ``Message[ResponseContent]`` holds a response."""
+N = TypeVar("N", bound=MessageContent)
 
 
+@wire_model
 @dataclass
-class Message(WireModel):
+class Message(WireModel, Generic[Content_co]):
     """One message of the protocol: a prompt, a notification, a response or an event.
 
     ``content`` is one of the content classes (``content.content_type`` is its wire
-    ``type``); ``correlation_id`` links a response to the prompt it answers;
+    ``type``); ``Message[ResponseContent]`` is the type of a message known to hold a
+    response (what ``authorize(wait=True)`` returns), a bare ``Message`` may hold any
+    content. ``correlation_id`` links a response to the prompt it answers;
     ``metadata`` is any JSON value (a canonical decision response carries
     ``{"option_id", "label", "index"}``).
 
     ``Message.from_wire(obj)`` decodes liberally (PROTOCOL §11 item 11) and raises
     :class:`ailoop.ValidationError` for anything that cannot be a message;
-    ``to_wire()`` / ``to_json()`` give the exact form the server accepts.
+    ``to_wire()`` / ``to_json()`` give the exact form the server accepts (field order of
+    the Rust struct, upper-case ``sender_type``, lower-case hyphenated UUIDs, UTC
+    timestamp with ``Z``, ``correlation_id`` always present, ``metadata`` omitted when
+    None).
     """
 
-    id: UUID = field(metadata=uuid_config("message.id"))
+    id: UUID
     channel: str
-    sender_type: SenderType = field(metadata=enum_config(SenderType, "message.sender_type"))
-    content: MessageContent = field(
-        metadata=config(
-            encoder=encode_content,
-            decoder=lambda value: decode_content(value, "message.content"),
-        )
-    )
-    timestamp: datetime = field(metadata=timestamp_config("message.timestamp"))
-    correlation_id: Optional[UUID] = field(
-        default=None, metadata=uuid_config("message.correlation_id")
-    )
-    metadata: Optional[Any] = field(default=None, metadata=config(exclude=lambda v: v is None))
+    sender_type: SenderType
+    content: Content_co = field(metadata=wire_field(codec=CONTENT_CODEC))
+    timestamp: datetime
+    correlation_id: Optional[UUID] = None
+    metadata: Optional[Any] = field(default=None, metadata=wire_field(omit_none=True))
 
     wire_name: ClassVar[str] = "message"
 
-    @classmethod
+    @staticmethod
     def new(
-        cls,
         channel: str,
-        content: MessageContent,
+        content: N,
         *,
         correlation_id: Optional[UUID] = None,
         metadata: Optional[Any] = None,
         sender_type: SenderType = SenderType.AGENT,
-    ) -> "Message":
+    ) -> "Message[N]":
         """A fresh message: random ``id`` (uuid4), ``timestamp`` now in UTC.
 
         The sender is ``AGENT`` unless ``sender_type`` says otherwise. Nothing is
         validated here; the client validates arguments before building messages.
         """
-        return cls(
+        return Message(
             id=uuid4(),
             channel=channel,
             sender_type=sender_type,
@@ -90,35 +78,3 @@ class Message(WireModel):
     def content_type(self) -> str:
         """The wire ``type`` of the content (``"decision"``, ``"response"``, ...)."""
         return self.content.content_type
-
-    @classmethod
-    def _decode(cls, obj: JsonObject, where: str) -> "Message":
-        return cls(
-            id=read_uuid(obj, "id", where),
-            channel=read_str(obj, "channel", where),
-            sender_type=read_enum(SenderType, obj, "sender_type", where),
-            content=decode_content(obj.get("content"), f"{where}.content"),
-            timestamp=read_timestamp(obj, "timestamp", where),
-            correlation_id=read_optional_uuid(obj, "correlation_id", where),
-            metadata=obj.get("metadata"),
-        )
-
-    def to_wire(self) -> JsonObject:
-        """The exact form the server accepts and emits.
-
-        Field order of the Rust struct, upper-case ``sender_type``, lower-case
-        hyphenated UUIDs, UTC timestamp with ``Z``, ``correlation_id`` always present,
-        ``metadata`` omitted when None. Raises :class:`ailoop.ValidationError` if a
-        field holds a value of the wrong type.
-        """
-        wire: JsonObject = {
-            "id": write_uuid(self.id, "message.id"),
-            "channel": self.channel,
-            "sender_type": write_enum(SenderType, self.sender_type, "message.sender_type"),
-            "content": encode_content(self.content, "message.content"),
-            "timestamp": write_timestamp(self.timestamp, "message.timestamp"),
-            "correlation_id": write_optional_uuid(self.correlation_id, "message.correlation_id"),
-        }
-        if self.metadata is not None:
-            wire["metadata"] = self.metadata
-        return wire

@@ -1,20 +1,20 @@
 """Shared machinery of the models: the ``WireModel`` base and the field readers/writers.
 
 Readers take a decoded JSON object and a ``where`` prefix (``"message.content"``) so
-every :class:`ailoop.ValidationError` names the offending field. Writers turn model
-attributes into their exact wire form and reject values of the wrong type, so a
-loosely built model fails with ``ValidationError`` rather than ``AttributeError``.
-The ``*_config`` helpers give dataclasses-json the same mapping for ``to_dict`` /
-``from_dict``.
+every :class:`ailoop.ValidationError` names the offending field; they accept every form
+a valid value may take. Writers turn model attributes into their exact wire form and
+reject values of the wrong type, so a loosely built model fails with ``ValidationError``
+rather than ``AttributeError``. :mod:`ailoop.models._codec` builds each model's codec
+from them.
 """
 
 import json
-from abc import abstractmethod
 from datetime import datetime
-from typing import Any, Callable, ClassVar, Dict, List, Optional, Type, TypeVar
+from typing import Any, ClassVar, Dict, List, Optional, Type, TypeVar
 from uuid import UUID
 
-from dataclasses_json import DataClassJsonMixin, config
+from dataclasses_json import DataClassJsonMixin
+from typing_extensions import Protocol
 
 from ailoop._timestamps import format_timestamp, parse_timestamp
 from ailoop.exceptions import ValidationError
@@ -28,16 +28,31 @@ U32_MAX = 4_294_967_295
 _MISSING = object()
 
 
+class Decoder(Protocol):
+    """A model's decoder: a JSON object and the ``where`` that error messages name."""
+
+    def __call__(self, obj: JsonObject, where: str) -> Any: ...
+
+
+class Encoder(Protocol):
+    """A model's encoder: the model's exact wire object."""
+
+    def __call__(self, model: Any) -> JsonObject: ...
+
+
 class WireModel(DataClassJsonMixin):
     """Base of every model: liberal ``from_wire`` decoding and exact ``to_wire`` encoding.
 
     ``to_dict``/``from_dict``/``to_json``/``from_json`` come from dataclasses-json,
     configured so ``to_dict()`` holds the same JSON values as ``to_wire()`` (content
     classes leave out ``type``, which ``Message`` adds). ``to_json()`` is the compact
-    wire JSON text.
+    wire JSON text. ``_decode`` and ``_encode`` are derived from the dataclass fields by
+    :func:`ailoop.models._codec.wire_model`.
     """
 
     wire_name: ClassVar[str] = "model"
+    _decode: ClassVar[Decoder]
+    _encode: ClassVar[Encoder]
 
     @classmethod
     def from_wire(cls: Type[M], data: Any) -> M:
@@ -46,7 +61,8 @@ class WireModel(DataClassJsonMixin):
         Unknown fields are ignored. Raises :class:`ailoop.ValidationError` naming the
         field when ``data`` cannot be this model.
         """
-        return cls._decode(expect_object(data, cls.wire_name), cls.wire_name)
+        decoded: M = cls._decode(expect_object(data, cls.wire_name), cls.wire_name)
+        return decoded
 
     @classmethod
     def from_wire_list(cls: Type[M], data: Any, key: str) -> List[M]:
@@ -58,19 +74,19 @@ class WireModel(DataClassJsonMixin):
         if not isinstance(items, list):
             problem = "missing" if items is _MISSING else f"not a list ({type(items).__name__})"
             raise ValidationError(f"response body.{key}: {problem}")
-        return [
+        decoded: List[M] = [
             cls._decode(expect_object(item, f"{key}[{index}]"), f"{key}[{index}]")
             for index, item in enumerate(items)
         ]
+        return decoded
 
-    @classmethod
-    @abstractmethod
-    def _decode(cls: Type[M], obj: JsonObject, where: str) -> M:
-        """Build the model from a JSON object; ``where`` prefixes error messages."""
-
-    @abstractmethod
     def to_wire(self) -> JsonObject:
-        """The exact JSON object the real server emits and accepts for this model."""
+        """The exact JSON object the real server emits and accepts for this model.
+
+        Raises :class:`ailoop.ValidationError` naming the field when one holds a value
+        of the wrong type.
+        """
+        return self._encode(self)
 
     def to_json(self, **dumps_options: Any) -> str:
         """``to_wire()`` as compact JSON text (UTF-8 characters kept as they are).
@@ -203,6 +219,46 @@ def read_optional_timestamp(obj: JsonObject, key: str, where: str) -> Optional[d
     return None if value is None else parse_timestamp(value, f"{where}.{key}")
 
 
+def read_optional_str_list(obj: JsonObject, key: str, where: str) -> Optional[List[str]]:
+    """A list of strings that may be absent or null."""
+    values = obj.get(key)
+    if values is None or (
+        isinstance(values, list) and all(isinstance(value, str) for value in values)
+    ):
+        return values
+    raise ValidationError(f"{where}.{key}: expected a list of strings or null")
+
+
+def read_model(model: Type[M], obj: JsonObject, key: str, where: str) -> M:
+    """A required nested model."""
+    inner = f"{where}.{key}"
+    decoded: M = model._decode(expect_object(obj.get(key), inner), inner)
+    return decoded
+
+
+def read_optional_model(model: Type[M], obj: JsonObject, key: str, where: str) -> Optional[M]:
+    """A nested model that may be absent or null."""
+    return None if obj.get(key) is None else read_model(model, obj, key, where)
+
+
+def read_model_list(
+    model: Type[M], obj: JsonObject, key: str, where: str, required: bool = False
+) -> List[M]:
+    """A list of nested models (absent or null: empty, unless ``required``)."""
+    values = obj.get(key)
+    if values is None and not required:
+        return []
+    if not isinstance(values, list):
+        if key not in obj:
+            raise _missing(where, key)
+        raise _wrong(where, key, "a list of JSON objects", values)
+    decoded: List[M] = []
+    for index, value in enumerate(values):
+        inner = f"{where}.{key}[{index}]"
+        decoded.append(model._decode(expect_object(value, inner), inner))
+    return decoded
+
+
 def read_enum(
     enum: Type[E], obj: JsonObject, key: str, where: str, default: Optional[E] = None
 ) -> E:
@@ -255,55 +311,3 @@ def write_u32(value: Any, name: str) -> int:
     if type(value) is int and 0 <= value <= U32_MAX:
         return value
     raise ValidationError(f"{name}: expected an integer in 0..{U32_MAX}, got {value!r}")
-
-
-# --- dataclasses-json field mappings -------------------------------------------------
-
-
-def _is_none(value: Any) -> bool:
-    return value is None
-
-
-def _optional(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``convert`` that passes None through (dataclasses-json < 0.5.9 decodes None too)."""
-    return lambda value: None if value is None else convert(value)
-
-
-def uuid_config(name: str, *, omit_none: bool = False) -> Dict[str, Any]:
-    """dataclasses-json mapping of a UUID field (lower-case hyphenated text)."""
-    return config(
-        encoder=_optional(str),
-        decoder=_optional(lambda value: parse_uuid(value, name)),
-        exclude=_is_none if omit_none else None,
-    )
-
-
-def uuid_list_config(name: str) -> Dict[str, Any]:
-    """dataclasses-json mapping of a list-of-UUIDs field."""
-    return config(
-        encoder=lambda values: [str(value) for value in values],
-        decoder=lambda values: [parse_uuid(value, name) for value in values],
-    )
-
-
-def timestamp_config(
-    name: str, *, formatter: Callable[[datetime], str] = format_timestamp
-) -> Dict[str, Any]:
-    """dataclasses-json mapping of a timestamp field (RFC 3339 text, not epoch floats)."""
-    return config(
-        encoder=_optional(formatter),
-        decoder=_optional(lambda value: parse_timestamp(value, name)),
-    )
-
-
-def enum_config(enum: Type[WireEnum], name: str) -> Dict[str, Any]:
-    """dataclasses-json mapping of an enum field (its wire value, any case on input)."""
-    return config(
-        encoder=_optional(lambda member: str(member.value)),
-        decoder=_optional(lambda value: enum.parse(value, name)),
-    )
-
-
-def omit_none_config() -> Dict[str, Any]:
-    """dataclasses-json mapping of an optional field the server omits when absent."""
-    return config(exclude=_is_none)
