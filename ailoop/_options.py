@@ -28,6 +28,9 @@ from ailoop._version import __version__
 from ailoop.exceptions import ValidationError
 
 __all__ = [
+    "DEFAULT_ASK_TIMEOUT",
+    "DEFAULT_AUTHORIZE_TIMEOUT",
+    "DEFAULT_CHANNEL",
     "DEFAULT_SERVER_URL",
     "PROTOCOLS",
     "SERVER_URL_VARIABLE",
@@ -45,6 +48,16 @@ SERVER_VARIABLE = "AILOOP_SERVER"
 """The variable the real ``ailoop`` command line reads (a URL such as
 ``http://127.0.0.1:8080``)."""
 TOKEN_VARIABLE = "AILOOP_TOKEN"
+
+DEFAULT_CHANNEL = "public"
+"""The channel a client uses unless told otherwise."""
+
+DEFAULT_ASK_TIMEOUT = 60
+"""Server-side ``timeout_seconds`` of ``ask`` (and ``ailoop-py ask``) unless given."""
+
+DEFAULT_AUTHORIZE_TIMEOUT = 300
+"""Server-side ``timeout_seconds`` of ``authorize`` (and ``ailoop-py authorize``) unless
+given."""
 
 PROTOCOLS = {"auto": None, "v0": Era.V0, "v1": Era.V1}
 """The ``protocol`` argument's values and the era each one forces (None: detect)."""

@@ -23,6 +23,7 @@ import uuid
 from typing import Any, Callable, Dict, List, NoReturn, Optional, Sequence, TextIO
 
 from ailoop._describe import describe, describe_prompt
+from ailoop._options import DEFAULT_ASK_TIMEOUT, DEFAULT_AUTHORIZE_TIMEOUT, DEFAULT_CHANNEL
 from ailoop._verdict import approved
 from ailoop._version import __version__
 from ailoop.client import AiloopClient
@@ -78,7 +79,7 @@ def _options_parser(*, for_subcommand: bool) -> "_Parser":
         "--channel",
         metavar="NAME",
         default=default,
-        help="channel to use (default: public; for pending: all channels)",
+        help=f"channel to use (default: {DEFAULT_CHANNEL}; for pending: all channels)",
     )
     parser.add_argument(
         "--json",
@@ -147,14 +148,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="C",
         help="a possible answer; repeat for each choice (at least two)",
     )
-    _add_timeouts(ask, default_timeout=60)
+    _add_timeouts(ask, default_timeout=DEFAULT_ASK_TIMEOUT)
     ask.set_defaults(handler=_cmd_ask)
 
     authorize = commands.add_parser(
         "authorize", parents=common, help="ask for an authorization; exit 0 only if approved"
     )
     authorize.add_argument("action", metavar="ACTION")
-    _add_timeouts(authorize, default_timeout=300)
+    _add_timeouts(authorize, default_timeout=DEFAULT_AUTHORIZE_TIMEOUT)
     authorize.set_defaults(handler=_cmd_authorize)
 
     wait = commands.add_parser(
@@ -275,7 +276,7 @@ def _log_to(stream: TextIO) -> logging.Handler:
 
 
 def _client(args: argparse.Namespace) -> AiloopClient:
-    return AiloopClient(args.server, channel=args.channel or "public", token=args.token)
+    return AiloopClient(args.server, channel=args.channel or DEFAULT_CHANNEL, token=args.token)
 
 
 def _emit(args: argparse.Namespace, out: TextIO, text: str, document: Any) -> None:

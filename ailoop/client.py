@@ -31,10 +31,16 @@ from ailoop._agent import AgentConnector
 from ailoop._approval import ApprovalSettings, approval_decorator
 from ailoop._connection import Verify
 from ailoop._connection_state import ConnectionState
+from ailoop._dispatch import DEFAULT_MAX_PENDING
 from ailoop._era import Era, EraDetector
 from ailoop._http import HttpTransport
 from ailoop._human_tool import make_human_tool
-from ailoop._options import ClientOptions
+from ailoop._options import (
+    DEFAULT_ASK_TIMEOUT,
+    DEFAULT_AUTHORIZE_TIMEOUT,
+    DEFAULT_CHANNEL,
+    ClientOptions,
+)
 from ailoop._prompts import (
     PromptPlan,
     PromptSender,
@@ -47,7 +53,7 @@ from ailoop._prompts import (
 from ailoop._public import present_as
 from ailoop._realtime import RealtimeEngine
 from ailoop._rest_history import RestHistory
-from ailoop._stream import OptionsSocketFactory
+from ailoop._stream import OptionsSocketFactory, StreamSettings
 from ailoop._types import ConnectionHandler, HandlerErrorHook, IdLike, MessageHandler
 from ailoop._urls import quote_segment
 from ailoop._validation import (
@@ -193,19 +199,19 @@ class AiloopClient:
     def __init__(
         self,
         server_url: Optional[str] = None,
-        channel: str = "public",
+        channel: str = DEFAULT_CHANNEL,
         timeout: float = 30.0,
-        reconnect_attempts: int = 5,
-        reconnect_delay: float = 1.0,
+        reconnect_attempts: int = StreamSettings.reconnect_attempts,
+        reconnect_delay: float = StreamSettings.reconnect_delay,
         *,
         token: Optional[str] = None,
         protocol: str = "auto",
         verify: Verify = True,
         echo_timeout: float = 5.0,
         realtime: bool = True,
-        ping_interval: Optional[float] = 20.0,
-        ping_timeout: float = 20.0,
-        max_pending_messages: int = 10_000,
+        ping_interval: Optional[float] = StreamSettings.ping_interval,
+        ping_timeout: float = StreamSettings.ping_timeout,
+        max_pending_messages: int = DEFAULT_MAX_PENDING,
         on_handler_error: Optional[HandlerErrorHook] = None,
     ) -> None:
         self._options = ClientOptions.build(
@@ -348,7 +354,7 @@ class AiloopClient:
         self,
         question: str,
         channel: Optional[str] = None,
-        timeout: Optional[float] = 60,
+        timeout: Optional[float] = DEFAULT_ASK_TIMEOUT,
         choices: Optional[List[str]] = None,
         *,
         wait: bool = False,
@@ -431,7 +437,7 @@ class AiloopClient:
         self,
         action: str,
         channel: Optional[str] = None,
-        timeout: Optional[float] = 300,
+        timeout: Optional[float] = DEFAULT_AUTHORIZE_TIMEOUT,
         context: Any = None,
         *,
         wait: bool = False,
