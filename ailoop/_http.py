@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any, Dict, Iterator, Mapping, Optional, Type
 from uuid import UUID
 
-import backoff
 import requests
 
 from ailoop._connection import ConnectionSettings
@@ -252,6 +251,8 @@ class HttpTransport:
 
 def _retry_delays() -> Iterator[float]:
     """Full-jitter exponential delays (0.1 s, 0.2 s, ... capped at 2 s) for GET retries."""
+    import backoff  # noqa: PLC0415 - it imports asyncio (~10 ms): loaded at the first retry
+
     waits = backoff.expo(base=2, factor=0.1, max_value=2.0)
     next(waits)  # backoff's generators start with a priming value
     for _ in range(GET_ATTEMPTS - 1):

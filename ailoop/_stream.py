@@ -40,7 +40,6 @@ from dataclasses import dataclass
 from typing import Any, Dict, Generator, Optional, Protocol, Tuple
 from urllib.parse import urlsplit
 
-import backoff
 import websocket
 
 from ailoop._agent import _handshake_error as handshake_error
@@ -426,6 +425,8 @@ def _nothing_buffered() -> bool:
 
 def _jittered_delays(base: float) -> Generator[float, None, None]:
     """Full-jitter exponential delays: uniform in [0, base * 2**n], capped at 30 s."""
+    import backoff  # noqa: PLC0415 - it imports asyncio (~10 ms): loaded at the first reconnect
+
     raw = backoff.expo(factor=base, max_value=MAX_RECONNECT_DELAY)
     next(raw)  # backoff's generators are primed with one send(None)
     for value in raw:
