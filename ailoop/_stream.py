@@ -371,10 +371,10 @@ class ViewerStream:
                     return f"sending a ping failed: {exc}", exc
                 wake_at = min(next_ping, last_seen + silence_limit)
                 read_timeout = max(wake_at - now, _MIN_READ_TIMEOUT)
-            if not has_buffered_data():
-                self._flush()
             try:
-                ws.settimeout(read_timeout)
+                if not has_buffered_data():  # the read may wait for the network
+                    self._flush()
+                    ws.settimeout(read_timeout)  # a system call: only when it can matter
                 opcode, frame = ws.recv_data_frame(True)
             except websocket.WebSocketTimeoutException:
                 continue
