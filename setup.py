@@ -46,6 +46,10 @@ setup(
         "Server protocol": "https://github.com/goailoop/ailoop/tree/main/ailoop-server",
     },
     packages=find_packages(include=["ailoop", "ailoop.*"]),
+    # The package sits at the project root; mapping the root explicitly makes `pip install
+    # -e .` write a plain path entry (.pth) instead of an import hook, so type checkers
+    # (mypy, pyright) see the editable install.
+    package_dir={"": "."},
     package_data={"ailoop": ["py.typed"]},
     python_requires=">=3.8",
     install_requires=[
@@ -53,6 +57,7 @@ setup(
         "websocket-client>=1.5",
         "dataclasses-json>=0.5.7",
         "backoff>=2.0",
+        "typing_extensions>=4.6",
     ],
     extras_require={"testing": TESTING, "langchain": LANGCHAIN, "dev": DEV},
     entry_points={

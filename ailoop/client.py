@@ -17,6 +17,7 @@ from typing import (
     Dict,
     Iterable,
     List,
+    Literal,
     Mapping,
     Optional,
     Sequence,
@@ -76,15 +77,20 @@ from ailoop._validation import (
 from ailoop._version import __version__
 from ailoop.exceptions import ApprovalDenied, ClientClosedError, ValidationError
 from ailoop.models import (
+    AuthorizationContent,
     ChannelInfo,
     ChannelStats,
+    DecisionContent,
     DecisionOption,
     DecisionRecommendation,
     DependencyType,
     HealthInfo,
     Message,
+    NavigateContent,
     NotificationPriority,
     PendingItem,
+    QuestionContent,
+    ResponseContent,
     ResponseType,
     ServerStats,
     Task,
@@ -350,6 +356,42 @@ class AiloopClient:
 
     # -- prompts -------------------------------------------------------------------------
 
+    @overload
+    def ask(
+        self,
+        question: str,
+        channel: Optional[str] = ...,
+        timeout: Optional[float] = ...,
+        choices: Optional[List[str]] = ...,
+        *,
+        wait: Literal[True],
+        wait_timeout: Optional[float] = ...,
+    ) -> Message[ResponseContent]: ...
+
+    @overload
+    def ask(
+        self,
+        question: str,
+        channel: Optional[str] = ...,
+        timeout: Optional[float] = ...,
+        choices: Optional[List[str]] = ...,
+        *,
+        wait: Literal[False] = ...,
+        wait_timeout: None = ...,
+    ) -> Message[Union[QuestionContent, DecisionContent]]: ...
+
+    @overload
+    def ask(
+        self,
+        question: str,
+        channel: Optional[str] = ...,
+        timeout: Optional[float] = ...,
+        choices: Optional[List[str]] = ...,
+        *,
+        wait: bool = ...,
+        wait_timeout: Optional[float] = ...,
+    ) -> Message[Union[QuestionContent, DecisionContent, ResponseContent]]: ...
+
     def ask(
         self,
         question: str,
@@ -384,6 +426,51 @@ class AiloopClient:
         checked_choices = None if choices is None else validate_choices(choices)
         plan = ask_plan(self._era.era(), target, text, seconds, checked_choices)
         return self._send_prompt(plan, wait=validate_flag(wait, "wait"), wait_timeout=wait_timeout)
+
+    @overload
+    def ask_decision(
+        self,
+        decision_id: str,
+        summary: str,
+        options: Sequence[Union[DecisionOption, str]],
+        channel: Optional[str] = ...,
+        timeout: Optional[float] = ...,
+        context_markdown: Optional[str] = ...,
+        recommendation: Union[str, DecisionRecommendation, None] = ...,
+        *,
+        wait: Literal[True],
+        wait_timeout: Optional[float] = ...,
+    ) -> Message[ResponseContent]: ...
+
+    @overload
+    def ask_decision(
+        self,
+        decision_id: str,
+        summary: str,
+        options: Sequence[Union[DecisionOption, str]],
+        channel: Optional[str] = ...,
+        timeout: Optional[float] = ...,
+        context_markdown: Optional[str] = ...,
+        recommendation: Union[str, DecisionRecommendation, None] = ...,
+        *,
+        wait: Literal[False] = ...,
+        wait_timeout: None = ...,
+    ) -> Message[DecisionContent]: ...
+
+    @overload
+    def ask_decision(
+        self,
+        decision_id: str,
+        summary: str,
+        options: Sequence[Union[DecisionOption, str]],
+        channel: Optional[str] = ...,
+        timeout: Optional[float] = ...,
+        context_markdown: Optional[str] = ...,
+        recommendation: Union[str, DecisionRecommendation, None] = ...,
+        *,
+        wait: bool = ...,
+        wait_timeout: Optional[float] = ...,
+    ) -> Message[Union[DecisionContent, ResponseContent]]: ...
 
     def ask_decision(  # noqa: PLR0917 - the positional order is the original SDK's
         self,
@@ -433,6 +520,42 @@ class AiloopClient:
         )
         return self._send_prompt(plan, wait=validate_flag(wait, "wait"), wait_timeout=wait_timeout)
 
+    @overload
+    def authorize(
+        self,
+        action: str,
+        channel: Optional[str] = ...,
+        timeout: Optional[float] = ...,
+        context: Any = ...,
+        *,
+        wait: Literal[True],
+        wait_timeout: Optional[float] = ...,
+    ) -> Message[ResponseContent]: ...
+
+    @overload
+    def authorize(
+        self,
+        action: str,
+        channel: Optional[str] = ...,
+        timeout: Optional[float] = ...,
+        context: Any = ...,
+        *,
+        wait: Literal[False] = ...,
+        wait_timeout: None = ...,
+    ) -> Message[AuthorizationContent]: ...
+
+    @overload
+    def authorize(
+        self,
+        action: str,
+        channel: Optional[str] = ...,
+        timeout: Optional[float] = ...,
+        context: Any = ...,
+        *,
+        wait: bool = ...,
+        wait_timeout: Optional[float] = ...,
+    ) -> Message[Union[AuthorizationContent, ResponseContent]]: ...
+
     def authorize(
         self,
         action: str,
@@ -465,6 +588,36 @@ class AiloopClient:
             wait=validate_flag(wait, "wait"),
             wait_timeout=wait_timeout,
         )
+
+    @overload
+    def navigate(
+        self,
+        url: str,
+        channel: Optional[str] = ...,
+        *,
+        wait: Literal[True],
+        wait_timeout: Optional[float] = ...,
+    ) -> Message[ResponseContent]: ...
+
+    @overload
+    def navigate(
+        self,
+        url: str,
+        channel: Optional[str] = ...,
+        *,
+        wait: Literal[False] = ...,
+        wait_timeout: None = ...,
+    ) -> Message[NavigateContent]: ...
+
+    @overload
+    def navigate(
+        self,
+        url: str,
+        channel: Optional[str] = ...,
+        *,
+        wait: bool = ...,
+        wait_timeout: Optional[float] = ...,
+    ) -> Message[Union[NavigateContent, ResponseContent]]: ...
 
     def navigate(
         self,
@@ -504,7 +657,9 @@ class AiloopClient:
 
     # -- realtime ------------------------------------------------------------------
 
-    def wait_for_response(self, message_id: IdLike, timeout: Optional[float] = None) -> Message:
+    def wait_for_response(
+        self, message_id: IdLike, timeout: Optional[float] = None
+    ) -> Message[ResponseContent]:
         """Block until the *final* response to the prompt ``message_id`` and return it.
 
         A response is any message whose ``correlation_id`` is the prompt's id; which one
@@ -550,7 +705,7 @@ class AiloopClient:
         self._check_open()
         prompt_id = str(validate_uuid(message_id, "message_id"))
         deadline = validate_wait_timeout(timeout, "timeout")
-        response: Message = self._realtime.wait(
+        response: Message[ResponseContent] = self._realtime.wait(
             prompt_id, deadline, use_stream=self._options.realtime
         )
         return response
