@@ -27,7 +27,8 @@ View = Callable[[HttpRequest], HttpResponse]
 
 
 def _presented_token(request: HttpRequest) -> Optional[str]:
-    scheme, _, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    header: str = request.META.get("HTTP_AUTHORIZATION", "")
+    scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
     return token.strip()

@@ -1,6 +1,7 @@
 """Settings of the example project; the ailoop client reads the ``AILOOP_*`` ones."""
 
 import os
+from typing import Any, Dict
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "example-only-not-secret")
 DEBUG = os.environ.get("DJANGO_DEBUG") == "1"
@@ -14,7 +15,7 @@ MIDDLEWARE = [
 ]
 ROOT_URLCONF = "example_site.urls"
 WSGI_APPLICATION = "example_site.wsgi.application"
-DATABASES: dict = {}
+DATABASES: Dict[str, Any] = {}
 USE_TZ = True
 
 # ailoop: None falls back to the $AILOOP_SERVER_URL / $AILOOP_TOKEN environment variables.
