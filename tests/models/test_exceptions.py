@@ -2,6 +2,7 @@
 
 import builtins
 import pickle
+import re
 from uuid import UUID
 
 import pytest
@@ -134,4 +135,12 @@ def test_exceptions_are_exported_and_documented() -> None:
     for error in ERRORS:
         assert getattr(ailoop, error.__name__) is error
         assert error.__doc__
-    assert ailoop.exceptions.__doc__ and "└── ClientClosedError" in ailoop.exceptions.__doc__
+    tree = ailoop.exceptions.__doc__ or ""
+    public_errors = {
+        name
+        for name, value in vars(ailoop).items()
+        if isinstance(value, type) and issubclass(value, AiloopError) and value is not AiloopError
+    }
+    assert public_errors >= {error.__name__ for error in ERRORS[1:]}
+    for name in public_errors:
+        assert re.search(rf"[├└]── {name}\b", tree), f"{name} missing from the error tree"
