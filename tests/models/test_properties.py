@@ -38,7 +38,7 @@ def _concrete_models() -> List[Type[WireModel]]:
     while pending:
         model = pending.pop()
         pending.extend(model.__subclasses__())
-        if dataclasses.is_dataclass(model):
+        if dataclasses.is_dataclass(model) and model.__module__.startswith("ailoop"):
             found.append(model)
     return found
 

@@ -30,13 +30,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from ailoop import Message, ValidationError
-from ailoop.models import UnknownContent, _codec
+from ailoop.models import UnknownContent, _field_kinds
 from tests.strategies import VALID_WIRE as VALID
 from tests.strategies import arbitrary_inputs, server_messages
 
 MODELS = sorted(VALID, key=lambda model: model.__name__)
 EXAMPLES = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-LIBERAL_READERS = [name for name in vars(_codec) if name.startswith("read_") and "list" not in name]
+LIBERAL_READERS = [
+    name for name in vars(_field_kinds) if name.startswith("read_") and "list" not in name
+]
 
 
 def dataclasses_json_decode(model: Any, obj: Any) -> Any:
@@ -160,7 +162,7 @@ def test_server_form_never_reaches_the_liberal_readers(data: Any) -> None:
 
     with pytest.MonkeyPatch.context() as patch:
         for name in LIBERAL_READERS:
-            patch.setattr(_codec, name, fallback)
+            patch.setattr(_field_kinds, name, fallback)
         assert Message.from_wire(data) == expected
 
 
@@ -168,7 +170,7 @@ def test_the_liberal_readers_are_patched_where_the_decoders_call_them() -> None:
     """The property above would pass vacuously if the decoders did not use these names."""
     with pytest.MonkeyPatch.context() as patch:
         for name in LIBERAL_READERS:
-            patch.setattr(_codec, name, lambda *_args: "patched")
+            patch.setattr(_field_kinds, name, lambda *_args: "patched")
         content = {"type": "notification", "text": "t"}
         frame = {"id": 1, "channel": 2, "sender_type": "x", "content": content, "timestamp": 3}
         assert Message.from_wire(frame).id == "patched"
