@@ -19,7 +19,7 @@ import numbers
 import os
 import sys
 import threading
-from typing import Any, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -45,6 +45,7 @@ __all__ = [
     "validate_count",
     "validate_decision_options",
     "validate_flag",
+    "validate_handler",
     "validate_history_channel",
     "validate_json_value",
     "validate_positive_seconds",
@@ -56,8 +57,11 @@ __all__ = [
     "validate_text",
     "validate_token",
     "validate_url",
+    "validate_optional_string",
+    "validate_string",
     "validate_uuid",
     "validate_verify",
+    "validate_wait",
     "validate_wait_timeout",
 ]
 
@@ -364,3 +368,34 @@ def validate_json_value(value: Any, name: str) -> Any:
     except (TypeError, ValueError) as exc:
         raise ValidationError(f"{name} must be a JSON value: {exc}") from None
     return value
+
+
+def validate_wait(wait: Any, wait_timeout: Any) -> Tuple[bool, Optional[float]]:
+    """A prompt's ``wait`` flag and ``wait_timeout`` (which needs ``wait=True``)."""
+    flag = validate_flag(wait, "wait")
+    deadline = validate_wait_timeout(wait_timeout, "wait_timeout")
+    if deadline is not None and not flag:
+        raise ValidationError("wait_timeout needs wait=True")
+    return flag, deadline
+
+
+def validate_string(value: Any, name: str) -> str:
+    """Any string (empty allowed)."""
+    if not isinstance(value, str):
+        raise ValidationError(f"{name} must be a string, got {_type_name(value)}")
+    return value
+
+
+def validate_optional_string(value: Any, name: str) -> Optional[str]:
+    """None or any string."""
+    if value is not None and not isinstance(value, str):
+        raise ValidationError(f"{name} must be a string or None, got {_type_name(value)}")
+    return value
+
+
+def validate_handler(handler: Any) -> Callable[..., Any]:
+    """A callable to register as a handler."""
+    if not callable(handler):
+        raise ValidationError(f"handler must be callable, got {_type_name(handler)}")
+    checked: Callable[..., Any] = handler
+    return checked

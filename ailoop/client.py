@@ -21,6 +21,7 @@ from typing import (
     Mapping,
     Optional,
     Sequence,
+    Tuple,
     Type,
     TypeVar,
     Union,
@@ -62,16 +63,19 @@ from ailoop._validation import (
     validate_choices,
     validate_count,
     validate_decision_options,
-    validate_flag,
+    validate_handler,
     validate_history_channel,
     validate_json_value,
+    validate_optional_string,
     validate_priority,
     validate_prompt_timeout,
     validate_response_type,
+    validate_string,
     validate_subscription,
     validate_text,
     validate_url,
     validate_uuid,
+    validate_wait,
     validate_wait_timeout,
 )
 from ailoop._version import __version__
@@ -420,12 +424,13 @@ class AiloopClient:
         Blocking: a prompt (:ref:`threads-timeouts-errors`).
         """
         self._check_open()
+        waiting = validate_wait(wait, wait_timeout)
         text = validate_text(question, "question")
         target = self._target_channel(channel)
         seconds = validate_prompt_timeout(timeout)
         checked_choices = None if choices is None else validate_choices(choices)
         plan = ask_plan(self._era.era(), target, text, seconds, checked_choices)
-        return self._send_prompt(plan, wait=validate_flag(wait, "wait"), wait_timeout=wait_timeout)
+        return self._send_prompt(plan, waiting)
 
     @overload
     def ask_decision(
@@ -501,13 +506,13 @@ class AiloopClient:
         Blocking: a prompt (:ref:`threads-timeouts-errors`).
         """
         self._check_open()
+        waiting = validate_wait(wait, wait_timeout)
         checked_id = validate_text(decision_id, "decision_id")
         text = validate_text(summary, "summary")
         checked_options, checked_recommendation = validate_decision_options(options, recommendation)
         target = self._target_channel(channel)
         seconds = validate_prompt_timeout(timeout)
-        if context_markdown is not None and not isinstance(context_markdown, str):
-            raise ValidationError("context_markdown must be a string or None")
+        markdown = validate_optional_string(context_markdown, "context_markdown")
         plan = decision_plan(
             self._era.era(),
             target,
@@ -515,10 +520,10 @@ class AiloopClient:
             summary=text,
             options=checked_options,
             timeout_seconds=seconds,
-            context_markdown=context_markdown,
+            context_markdown=markdown,
             recommendation=checked_recommendation,
         )
-        return self._send_prompt(plan, wait=validate_flag(wait, "wait"), wait_timeout=wait_timeout)
+        return self._send_prompt(plan, waiting)
 
     @overload
     def authorize(
@@ -580,13 +585,13 @@ class AiloopClient:
         Blocking: a prompt, without era detection (:ref:`threads-timeouts-errors`).
         """
         self._check_open()
+        waiting = validate_wait(wait, wait_timeout)
         text = validate_text(action, "action")
         target = self._target_channel(channel)
         seconds = validate_prompt_timeout(timeout)
         return self._send_prompt(
             authorization_plan(target, text, seconds, validate_json_value(context, "context")),
-            wait=validate_flag(wait, "wait"),
-            wait_timeout=wait_timeout,
+            waiting,
         )
 
     @overload
@@ -638,22 +643,17 @@ class AiloopClient:
         Blocking: a prompt, without era detection (:ref:`threads-timeouts-errors`).
         """
         self._check_open()
+        waiting = validate_wait(wait, wait_timeout)
         checked_url = validate_url(url)
         return self._send_prompt(
             navigate_plan(self._target_channel(channel), checked_url),
-            wait=validate_flag(wait, "wait"),
-            wait_timeout=wait_timeout,
+            waiting,
         )
 
-    def _send_prompt(
-        self, plan: PromptPlan, *, wait: bool = False, wait_timeout: Optional[float] = None
-    ) -> Message:
+    def _send_prompt(self, plan: PromptPlan, waiting: Tuple[bool, Optional[float]]) -> Message:
         """Deliver ``plan`` (see :class:`~ailoop._prompts.PromptSender`)."""
         self._check_open()
-        deadline = validate_wait_timeout(wait_timeout, "wait_timeout")
-        if deadline is not None and not wait:
-            raise ValidationError("wait_timeout needs wait=True")
-        return self._prompts.send(plan, wait, deadline)
+        return self._prompts.send(plan, *waiting)
 
     # -- realtime ------------------------------------------------------------------
 
@@ -786,9 +786,7 @@ class AiloopClient:
         :class:`~ailoop.ClientClosedError` after :meth:`close`.
         """
         self._check_open()
-        if not callable(handler):
-            raise ValidationError("handler must be callable")
-        self._realtime.add_message_handler(handler)
+        self._realtime.add_message_handler(validate_handler(handler))
 
     def remove_message_handler(self, handler: MessageHandler) -> None:
         """Stop calling ``handler`` (no-op if it is not registered); a call already running
@@ -823,9 +821,7 @@ class AiloopClient:
         Thread-safe; raises :class:`~ailoop.ClientClosedError` after :meth:`close`.
         """
         self._check_open()
-        if not callable(handler):
-            raise ValidationError("handler must be callable")
-        self._realtime.add_connection_handler(handler)
+        self._realtime.add_connection_handler(validate_handler(handler))
 
     @property
     def dropped_messages(self) -> int:
@@ -912,11 +908,10 @@ class AiloopClient:
         """
         self._check_open()
         message_id = validate_uuid(original_message_id, "original_message_id")
-        if answer is not None and not isinstance(answer, str):
-            raise ValidationError(f"answer must be a string or None, got {type(answer).__name__}")
+        text = validate_optional_string(answer, "answer")
         kind = validate_response_type(response_type)
         path = f"/api/v1/messages/{message_id}/response"
-        body = self._post(path, {"answer": answer, "response_type": kind.value})
+        body = self._post(path, {"answer": text, "response_type": kind.value})
         return self._decode(Message, body, "POST", path)
 
     def get_message(self, message_id: IdLike) -> Message:
@@ -1029,15 +1024,11 @@ class AiloopClient:
         Blocking: a REST write (:ref:`threads-timeouts-errors`).
         """
         self._check_open()
-        if not isinstance(description, str):
-            raise ValidationError("description must be a string")
-        if assignee is not None and not isinstance(assignee, str):
-            raise ValidationError("assignee must be a string or None")
         body = {
             "title": validate_text(title, "title"),
-            "description": description,
+            "description": validate_string(description, "description"),
             "channel": self._target_channel(channel),
-            "assignee": assignee,
+            "assignee": validate_optional_string(assignee, "assignee"),
             "metadata": validate_json_value(metadata, "metadata"),
         }
         path = "/api/v1/tasks"

@@ -407,3 +407,23 @@ def test_waits_take_the_same_durations_as_the_constructor(
     prompt = client.authorize("deploy", timeout=60)
     assert ailoop.approved(client.wait_for_response(prompt.id, timeout=value))
     assert ailoop.approved(client.authorize("deploy", timeout=60, wait=True, wait_timeout=value))
+
+
+@pytest.mark.parametrize(
+    ("wait", "wait_timeout"), [(True, -1), (False, 5), ("yes", None), (True, "5")], ids=short
+)
+def test_bad_wait_arguments_are_refused_before_era_detection(
+    server: AiloopTestServer,
+    make_client: Callable[..., AiloopClient],
+    wait: Any,
+    wait_timeout: Any,
+) -> None:
+    """With protocol="auto" a prompt first asks the server its era: bad waits come first."""
+    detecting = make_client(server.url, protocol="auto", timeout=5.0)
+    for call in (
+        lambda: detecting.ask("q", choices=["a", "b"], wait=wait, wait_timeout=wait_timeout),
+        lambda: detecting.ask_decision("d", "s", ["a", "b"], wait=wait, wait_timeout=wait_timeout),
+        lambda: detecting.authorize("x", wait=wait, wait_timeout=wait_timeout),
+        lambda: detecting.navigate("https://example.com/", wait=wait, wait_timeout=wait_timeout),
+    ):
+        assert_rejected_before_the_wire(server, call)
