@@ -12,8 +12,6 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Deque, Iterator, Optional, Tuple
 
-import backoff
-
 from ailoop import _fork
 from ailoop._public import present_as
 from ailoop._validation import validate_channel
@@ -53,6 +51,8 @@ def _own_record(name: str) -> bool:
 
 def _retry_delays() -> Iterator[float]:
     """Full-jitter exponential delays: uniform in [0, 0.5 s * 2**n], capped at 30 s."""
+    import backoff  # noqa: PLC0415 - it imports asyncio (~10 ms): loaded at the first retry
+
     raw = backoff.expo(base=2, factor=0.5, max_value=MAX_RETRY_DELAY)
     next(raw)  # backoff's generators are primed with one send(None)
     for value in raw:
