@@ -4,7 +4,8 @@ The public names below are loaded on first use (PEP 562), so ``import ailoop`` i
 costs about a millisecond: pytest imports the package in every run of every project
 that has ailoop-py installed (for the ``pytest11`` plugin), and that run should not pay
 for requests, websocket-client and dataclasses-json. The first ``ailoop.<name>`` (or
-``from ailoop import ...``) imports the client and the models, once, for every thread.
+``from ailoop import <name>``) imports the module that defines it, and only that one (with
+what it imports), once for every thread.
 """
 
 import importlib
@@ -138,28 +139,25 @@ _HOMES: Dict[str, str] = {
 """Module of each public name; every other name of ``__all__`` lives in ``ailoop.models``."""
 
 
-def _load_public_names() -> None:
-    """Import every public name into this module.
+def _load_public_name(name: str) -> Any:
+    """Import the module defining the public ``name``; keep and return its value.
 
     The defining modules already present their classes as ``ailoop.X`` (see
     :mod:`ailoop._public`), so reprs, docs and pickles say ``ailoop.X`` whatever was
     imported first; pickle finds each class here through this lazy loading.
     """
-    namespace = globals()
-    for name in __all__:
-        if name == "__version__":
-            continue
-        namespace[name] = getattr(importlib.import_module(_HOMES.get(name, "ailoop.models")), name)
+    value = getattr(importlib.import_module(_HOMES.get(name, "ailoop.models")), name)
+    globals()[name] = value
+    return value
 
 
 if not TYPE_CHECKING:  # type checkers see the imports above, with their exact types
 
     def __getattr__(name: str) -> Any:
-        """Load the public names on first use."""
-        if name not in __all__:
+        """Load a public name on first use."""
+        if name not in __all__ or name == "__version__":
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        _load_public_names()
-        return globals()[name]
+        return _load_public_name(name)
 
 
 def __dir__() -> List[str]:
