@@ -83,13 +83,35 @@ def wire_model(cls: W) -> W:
         )
         if spec.extra:
             model.dataclass_json_config = config(undefined=Undefined.INCLUDE)["dataclasses_json"]
-    model._decode = staticmethod(_decoder(cls, compiled))
-    model._encode = staticmethod(_encoder(cls, compiled))
+    model._decode = staticmethod(_generated_at_first_call(model, "_decode", _decoder, compiled))
+    model._encode = staticmethod(_generated_at_first_call(model, "_encode", _encoder, compiled))
     return cls
 
 
 def _is_none(value: Any) -> bool:
     return value is None
+
+
+def _generated_at_first_call(
+    model: Any,
+    name: str,
+    generate: Callable[[Any, List[FieldCode]], Callable[..., Any]],
+    fields: List[FieldCode],
+) -> Callable[..., Any]:
+    """Stand in for a generated function until its first call, which generates it (once),
+    installs it as ``model.<name>`` and calls it: generating the code of every model up
+    front would cost every ``import ailoop`` user ~20 ms, most of it for models the
+    program never reads or writes.
+    """
+    generated: List[Callable[..., Any]] = []
+
+    def first_call(*args: Any) -> Any:
+        if not generated:
+            generated.append(generate(model, fields))
+            setattr(model, name, staticmethod(generated[0]))
+        return generated[0](*args)
+
+    return first_call
 
 
 def _content_type(cls: Type[WireModel]) -> str:
