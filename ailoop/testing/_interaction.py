@@ -16,6 +16,7 @@ import os
 import re
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
+from ._clock import RUST_WHITESPACE as _RUST_WHITESPACE
 from ._hub import BroadcastHub, StoredMessage, response_message
 from ._registry import ESCAPE, PendingRegistry, PromptEntry, Reply, TerminalInput
 
@@ -25,12 +26,6 @@ TICK_SECONDS = 0.1
 QUEUE_CAPACITY = 1000
 TIMEOUT_ENV = "AILOOP_DEFAULT_PROMPT_TIMEOUT_SECS"
 
-# Rust's char::is_whitespace (Unicode White_Space); Python's str.strip() also strips
-# U+001C..U+001F, which Rust's trim() keeps.
-_RUST_WHITESPACE = (
-    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
-    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-)
 _UNSIGNED = re.compile(r"\+?[0-9]+\Z")
 _U64_MAX = 2**64 - 1
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")

@@ -14,6 +14,7 @@ Allowed``, an unknown GET path 404 ``Not Found``, ``GET /`` without an upgrade 5
 
 import asyncio
 import contextlib
+import re
 import socket
 import struct
 from typing import (
@@ -49,6 +50,7 @@ from ._wire import (
     parse_response_request,
     parse_update_task,
     parse_uuid,
+    uuid_error,
 )
 
 T = TypeVar("T")
@@ -56,6 +58,7 @@ T = TypeVar("T")
 VARY = "origin, access-control-request-method, access-control-request-headers"
 BODY_LIMIT_BYTES = 2 * 1024 * 1024
 DEFAULT_HISTORY_LIMIT = 100
+_DIGITS = re.compile(r"\+?[0-9]+\Z")
 _JSON = "application/json"
 _TEXT = "text/plain; charset=utf-8"
 
@@ -314,12 +317,13 @@ class HttpApi:
                 "path", text_response(400, "Invalid URL: path segment is not valid UTF-8")
             ) from None
 
-    def _path_uuid(self, raw: str) -> str:
+    def _path_uuid(self, raw: str, key: str = "id") -> str:
         text = self._path_text(raw)
         parsed = parse_uuid(text)
         if parsed is None:
+            reason = f"Cannot parse `{key}` with value `{text}`: UUID parsing failed"
             raise Rejection(
-                "path", text_response(400, f"Invalid URL: Cannot parse `{text}` to a `Uuid`")
+                "path", text_response(400, f"Invalid URL: {reason}: {uuid_error(text)}")
             )
         return parsed
 
@@ -342,13 +346,18 @@ class HttpApi:
     def _query_unsigned(fields: Dict[str, str], name: str) -> Optional[int]:
         if name not in fields:
             return None
-        value = parse_unsigned(fields[name])
+        text = fields[name]
+        value = parse_unsigned(text)
         if value is None:
+            if not text:
+                reason = "cannot parse integer from empty string"
+            elif _DIGITS.match(text):
+                reason = "number too large to fit in target type"
+            else:
+                reason = "invalid digit found in string"
             raise Rejection(
                 "query",
-                text_response(
-                    400, "Failed to deserialize query string: invalid digit found in string"
-                ),
+                text_response(400, f"Failed to deserialize query string: {name}: {reason}"),
             )
         return value
 
@@ -605,7 +614,7 @@ class HttpApi:
         self, request: web.BaseRequest, state: ServerState, params: List[str]
     ) -> web.StreamResponse:
         task_id = self._path_uuid(params[0])
-        dependency_id = self._path_uuid(params[1])
+        dependency_id = self._path_uuid(params[1], "dep_id")
         state.tasks.remove_dependency(self._channel_or_public(request), task_id, dependency_id)
         return json_response(200, {"status": "ok"})
 

@@ -221,11 +221,64 @@ def parse_uuid(text: str) -> Optional[str]:
     return f"{simple[:8]}-{simple[8:12]}-{simple[12:16]}-{simple[16:20]}-{simple[20:]}"
 
 
+_UUID_GROUP_STARTS = (0, 9, 14, 19, 24)
+_UUID_GROUP_LENGTHS = (8, 4, 4, 4, 12)
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+def uuid_error(text: str) -> str:
+    """Why the ``uuid`` crate rejects ``text`` (its error text; indices count bytes)."""
+    raw = text.encode("utf-8")
+    if len(raw) in (36, 38, 45):
+        inner = {36: text, 38: text[1:-1], 45: text[9:]}[len(raw)]
+        braced = len(raw) == 38 and text[:1] == "{" and text[-1:] == "}"
+        urn = len(raw) == 45 and text[:9].lower() == "urn:uuid:"
+        if len(raw) == 36 or braced or urn:
+            return _uuid_failure(inner, hyphenated=True)
+    return _uuid_failure(text, hyphenated=False)
+
+
+def _uuid_failure(text: str, hyphenated: bool) -> str:
+    raw = text.encode("utf-8")
+    if not raw or len(raw) > 45:
+        return f"invalid length: found {len(raw)}"
+    start, end = 0, len(raw)
+    if not hyphenated and len(raw) >= 2 and text[0] == "{" and text[-1] == "}":
+        start, end, shape = 1, len(raw) - 1, "braced"
+    elif not hyphenated and len(raw) >= 9 and raw[:9].lower() == b"urn:uuid:":
+        start, shape = 9, "urn"
+    else:
+        shape = "hyphenated" if hyphenated else "any"
+    hyphens: List[int] = []
+    body = raw[start:end].decode("utf-8")
+    index = 0
+    for char in body:
+        if char == "-":
+            if shape == "any":
+                shape = "hyphenated"
+            hyphens.append(index)
+        elif char not in _HEX_DIGITS:
+            return f"invalid character: found `{char}` at {index + start}"
+        index += len(char.encode("utf-8"))
+    if shape == "any":
+        return f"invalid length: found {len(raw)}"
+    if len(hyphens) != 4:
+        return f"invalid group count: expected 5, found {len(hyphens) + 1}"
+    for group in range(4):
+        if hyphens[group] != _UUID_GROUP_STARTS[group + 1] - 1:
+            found = hyphens[group] - _UUID_GROUP_STARTS[group]
+            return (
+                f"invalid group length in group {group}: "
+                f"expected {_UUID_GROUP_LENGTHS[group]}, found {found}"
+            )
+    return f"invalid group length in group 4: expected 12, found {end - start - 24}"
+
+
 def _uuid(value: Any, path: str) -> str:
     text = _string(value, path)
     parsed = parse_uuid(text)
     if parsed is None:
-        raise SchemaError(path, f"UUID parsing failed: invalid UUID {text!r}")
+        raise SchemaError(path, f"UUID parsing failed: {uuid_error(text)}")
     return parsed
 
 

@@ -5,6 +5,7 @@ the SDK), so the suite checks the wire itself.
 """
 
 import json
+import os
 import uuid
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional
@@ -15,7 +16,18 @@ import websocket
 
 from ailoop.testing import AiloopTestServer
 
+from .external import (
+    COMMAND_OPTIONS,
+    PROTOCOL_VARIABLE,
+    SERVER_COMMAND_VARIABLE,
+    SERVER_URL_VARIABLE,
+    ExternalServer,
+    external_mode,
+)
+
 RECEIVE_TIMEOUT = 5.0
+#: The stand-in's default prompt timeout (``ailoop serve``'s), given to started servers too.
+STANDIN_DEFAULT_TIMEOUT = 300
 CLIENT_TIMESTAMP = "2026-06-11T09:30:00Z"
 
 
@@ -151,15 +163,60 @@ class Ws:
         """Wait for the frame with this id."""
         return self.recv_until(lambda f: f.get("id") == message_id)
 
+    def send_in_order(self, frame: Dict[str, Any]) -> str:
+        """Send a message and wait for its echo before anything else is sent.
+
+        The real server stores and broadcasts each agent message from a task of its own,
+        so messages sent back to back may be stored and echoed in any order; waiting
+        for the echo keeps the order the test means.
+        """
+        self.send_json(frame)
+        self.echo_of(str(frame["id"]))
+        return str(frame["id"])
+
     def close(self) -> None:
         """Close the connection."""
         self.socket.close()
 
 
 @pytest.fixture
-def server(ailoop_server: AiloopTestServer) -> AiloopTestServer:
-    """The stand-in under test (the plugin's fixture; options via the marker)."""
-    return ailoop_server
+def server(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The server under test: the stand-in (the plugin's fixture; options via the marker).
+
+    With ``AILOOP_TEST_SERVER_URL`` or ``AILOOP_TEST_SERVER_COMMAND`` set it is an
+    :class:`~tests.testing.external.ExternalServer` instead, and tests that need what
+    only the stand-in offers are skipped with a reason naming it (see ``external.py``).
+    """
+    mode = external_mode()
+    if mode is None:
+        yield request.getfixturevalue("ailoop_server")
+        return
+    marker = request.node.get_closest_marker("ailoop_server")
+    options: Dict[str, Any] = dict(marker.kwargs) if marker is not None else {}
+    protocol = options.pop("protocol", "v1")
+    if protocol != os.environ.get(PROTOCOL_VARIABLE, "v1"):
+        pytest.skip(f"needs a {protocol} server; {PROTOCOL_VARIABLE} says otherwise")
+    if mode == "url":
+        if options:
+            pytest.skip(f"needs a server started with {options}: use {SERVER_COMMAND_VARIABLE}")
+        if request.node.get_closest_marker("fresh_server"):
+            pytest.skip(f"needs a fresh server: use {SERVER_COMMAND_VARIABLE}")
+        external = ExternalServer(os.environ[SERVER_URL_VARIABLE])
+    else:
+        unsupported = sorted(set(options) - COMMAND_OPTIONS)
+        if unsupported:
+            pytest.skip(f"stand-in only: the ailoop_server marker sets {unsupported}")
+        options.setdefault("default_timeout", STANDIN_DEFAULT_TIMEOUT)
+        external = ExternalServer(options=options).start()
+    yield external
+    external.close()
+
+
+@pytest.fixture
+def standin_only() -> None:
+    """Skip when the suite runs against another server: the test checks the stand-in itself."""
+    if external_mode() is not None:
+        pytest.skip("stand-in only: checks the stand-in's own process, threads or environment")
 
 
 @pytest.fixture

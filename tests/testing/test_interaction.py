@@ -234,9 +234,9 @@ def test_responses_and_task_events_are_enqueued_but_produce_nothing(
     server: AiloopTestServer, connect: Callable[..., Ws]
 ) -> None:
     agent = connect()
-    agent.send_message({"type": "response", "answer": "x", "response_type": "text"})
-    agent.send_message(notification())
-    prompt = agent.send_message(decision())
+    agent.send_in_order(message({"type": "response", "answer": "x", "response_type": "text"}))
+    agent.send_in_order(message(notification()))
+    prompt = agent.send_in_order(message(decision()))
     server.wait_for_pending(message_id=prompt)
     assert [m.content_type for m in server.messages()] == ["response", "notification", "decision"]
 
@@ -284,6 +284,7 @@ def test_timeout_zero_uses_the_server_default(
 
 
 @pytest.mark.ailoop_server(default_timeout=None)
+@pytest.mark.usefixtures("standin_only")
 def test_environment_default_wins_over_the_server_default(
     server: AiloopTestServer, connect: Callable[..., Ws], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -91,8 +91,7 @@ def test_history_keeps_1000_per_channel_and_replay_sends_500(
     agent = connect()
     frames = [message(notification(str(n)), channel="bulk") for n in range(1003)]
     for frame in frames:
-        agent.send_json(frame)
-    agent.echo_of(frames[-1]["id"])
+        agent.send_in_order(frame)
     stored = server.messages("bulk")
     assert [str(m.id) for m in stored] == [f["id"] for f in frames[3:]]
     viewer = become_viewer(server, connect())
@@ -133,8 +132,8 @@ def test_pending_lists_only_the_registered_prompt(
 ) -> None:
     agent = connect()
     first = agent.send_message(decision(), channel="ops")
-    agent.send_message(authorization(), channel="other")
     server.wait_for_pending(message_id=first)
+    agent.send_message(authorization(), channel="other")  # queued behind: never listed
     body = http.get("/api/v1/pending").json()
     assert body == {
         "items": [

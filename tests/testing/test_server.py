@@ -148,12 +148,14 @@ def test_restart_keeps_the_port_and_loses_all_state(http: Http) -> None:
     assert len(server.requests) >= 4
 
 
+@pytest.mark.usefixtures("standin_only")
 def test_a_busy_port_fails_start_cleanly(server: AiloopTestServer) -> None:
     with pytest.raises(OSError):
         AiloopTestServer(port=server.port).start()
     assert server_threads() == [f"ailoop-test-server:{server.port}"]
 
 
+@pytest.mark.usefixtures("standin_only")
 def test_messages_history_and_pending_stay_readable_after_stop(http: Http) -> None:
     server = http.server
     sent = message(notification(), channel="kept")

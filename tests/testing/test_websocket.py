@@ -101,7 +101,9 @@ def test_replay_is_per_channel_oldest_first_and_excludes_canonical_responses(
     http.post("/api/v1/messages", json=note)
     viewer = become_viewer(server, connect())
     replayed = [viewer.recv_json()["id"] for _ in range(3)]
-    assert replayed == [prompt, str(raw.id), note["id"]]
+    # Oldest first within a channel; the channels come in the real server's hash-map order.
+    assert sorted(replayed) == sorted([prompt, str(raw.id), note["id"]])
+    assert replayed.index(prompt) < replayed.index(str(raw.id))
 
 
 def test_viewer_writes_are_ignored(server: AiloopTestServer, http: Http, viewer: Ws) -> None:
@@ -195,4 +197,5 @@ def test_close_frame_ends_the_connection_and_its_subscriptions(
 def test_sender_is_subscribed_before_its_echo_is_broadcast(connect: Callable[..., Ws]) -> None:
     agent = connect()
     ids = [agent.send_message(notification(str(n)), channel=f"c{n}") for n in range(20)]
-    assert [agent.recv_json()["id"] for _ in ids] == ids
+    # Every echo arrives; the real server may broadcast back-to-back messages in any order.
+    assert sorted(agent.recv_json()["id"] for _ in ids) == sorted(ids)
