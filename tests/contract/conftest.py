@@ -208,9 +208,9 @@ class Human:
     """The person at the web UI: answers prompts over HTTP once they are on screen.
 
     On a server with the pending API (v1.0.8+) an answer is posted once the prompt is
-    listed in ``/api/v1/pending``, which is what a person looking at the UI sees.  On an
-    older server nothing shows what is on screen, so the answer is posted and repeated
-    until ``settled`` says the prompt was dealt with.
+    listed in ``/api/v1/pending``, which is what a person looking at the UI sees.  Older
+    servers do not say what is on screen, so the answer is posted again until a viewer
+    connection (what the web UI keeps open) sees the server's own canonical response.
     """
 
     def __init__(self, wire: Wire) -> None:
@@ -221,7 +221,7 @@ class Human:
         """The pending list (``None`` when the server has no pending API)."""
         params = {"channel": channel} if channel else None
         reply = self.wire.get("/api/v1/pending", params=params)
-        if reply.status_code == 404:
+        if reply.status_code in (404, 405):
             return None
         reply.raise_for_status()
         items: List[Dict[str, Any]] = reply.json()["items"]
@@ -242,7 +242,7 @@ class Human:
 
     def post(
         self, prompt_id: Any, answer: Optional[str] = None, response_type: str = "text"
-    ) -> requests.Response:
+    ) -> Dict[str, Any]:
         """Post an answer as the web UI does, whether or not the prompt is on screen."""
         reply = self.wire.post(
             f"/api/v1/messages/{prompt_id}/response",
@@ -250,7 +250,8 @@ class Human:
         )
         assert reply.status_code == 200, reply.text
         self.answered.append(str(prompt_id))
-        return reply
+        raw: Dict[str, Any] = reply.json()
+        return raw
 
     def answer(
         self,
@@ -258,25 +259,31 @@ class Human:
         channel: str,
         answer: Optional[str] = None,
         response_type: str = "text",
-        settled: Optional[Callable[[float], bool]] = None,
     ) -> None:
-        """Answer ``prompt_id`` once it is on screen.
-
-        ``settled(seconds)`` is needed only for servers without the pending API: it
-        waits up to ``seconds`` for evidence that the server dealt with the answer (for
-        instance the client's wait returning) and the answer is repeated until it does.
-        """
+        """Answer ``prompt_id`` once it is on screen (see the class docstring)."""
         if self.wait_on_screen(prompt_id, channel):
             self.post(prompt_id, answer, response_type)
             return
-        if settled is None:
-            raise AssertionError("this server has no pending API: pass settled=")
-        deadline = time.monotonic() + PATIENCE
-        while time.monotonic() < deadline:
-            self.post(prompt_id, answer, response_type)
-            if settled(0.5):
-                return
-        raise AssertionError(f"prompt {prompt_id} was never settled")
+        viewer = RawSocket(self.wire.target)
+        try:
+            viewer.send_json({"subscribe": "*"})
+            raw_ids = set()
+            deadline = time.monotonic() + PATIENCE
+            while time.monotonic() < deadline:
+                raw_ids.add(self.post(prompt_id, answer, response_type)["id"])
+                try:
+                    viewer.recv_until(
+                        lambda f: (
+                            f.get("correlation_id") == str(prompt_id) and f.get("id") not in raw_ids
+                        ),
+                        timeout=0.5,
+                    )
+                    return
+                except websocket.WebSocketTimeoutException:
+                    continue
+        finally:
+            viewer.close()
+        raise AssertionError(f"the server never took the answer to prompt {prompt_id}")
 
     def clear(self, channel: str) -> None:
         """Deny whatever of ``channel`` is still on screen, so no prompt blocks the server.
@@ -352,18 +359,5 @@ def answered(
     response_type: str = "text",
 ) -> Any:
     """The human answers ``prompt`` on screen; returns the client's final response."""
-    final: List[Any] = []
-
-    def settled(seconds: float) -> bool:
-        from ailoop import TimeoutError as WaitTimeout
-
-        try:
-            final.append(client.wait_for_response(prompt.id, timeout=seconds))
-        except WaitTimeout:
-            return False
-        return True
-
-    human.answer(prompt.id, prompt.channel, answer, response_type, settled=settled)
-    if not final:
-        final.append(client.wait_for_response(prompt.id, timeout=PATIENCE))
-    return final[0]
+    human.answer(prompt.id, prompt.channel, answer, response_type)
+    return client.wait_for_response(prompt.id, timeout=PATIENCE)

@@ -87,7 +87,7 @@ def test_answer_given_while_disconnected_is_caught_up(
 ) -> None:
     prompt = client.authorize("Approve while I am away", timeout=30)
     client.disconnect_websocket()
-    human.answer(prompt.id, channel, None, "authorization_approved", settled=lambda s: True)
+    human.answer(prompt.id, channel, None, "authorization_approved")
     client.connect_websocket()
     final = client.wait_for_response(prompt.id, timeout=PATIENCE)
     assert final.content.response_type == "authorization_approved"
@@ -120,7 +120,7 @@ def test_concurrent_waits_from_many_threads(
     for thread in threads:
         thread.start()
     for prompt in prompts:  # one at a time, the way the server shows them
-        human.answer(prompt.id, channel, None, "authorization_denied", settled=lambda s: True)
+        human.answer(prompt.id, channel, None, "authorization_denied")
     for thread in threads:
         thread.join(PATIENCE * 3)
     got = sorted(str(results.get(timeout=1).correlation_id) for _ in prompts)
