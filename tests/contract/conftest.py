@@ -4,7 +4,7 @@
 ``ailoop serve`` or an embedder); ``AILOOP_TEST_TOKEN`` gives its token when it was
 started with tokens, and ``AILOOP_TEST_PROTOCOL`` (``v1`` by default, ``v0`` for a
 question-era server such as v1.0.0) says which era it speaks.  Without the URL the suite
-starts one stand-in for the whole session, configured like that: no default prompt
+starts one stand-in for the whole suite, configured like that: no default prompt
 timeout (a bare embedder), tokens when ``AILOOP_TEST_TOKEN`` is set, the era of
 ``AILOOP_TEST_PROTOCOL``.
 
@@ -64,9 +64,9 @@ def _declared_protocol() -> str:
     return protocol
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def target() -> Iterator[Target]:
-    """The server under contract, for the whole session."""
+    """The server under contract, shared by the whole contract suite."""
     token = os.environ.get(TOKEN_VARIABLE) or None
     protocol = _declared_protocol()
     external_url = os.environ.get(SERVER_URL_VARIABLE)
@@ -80,7 +80,7 @@ def target() -> Iterator[Target]:
         yield Target(server.url, token, protocol, False)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def token_target(target: Target) -> Iterator[Target]:
     """A server that demands a token: the target when it has one, else a stand-in with one.
 
