@@ -45,6 +45,7 @@ import websocket
 from ailoop._agent import _handshake_error as handshake_error
 from ailoop._connection_state import ConnectionEvent, ConnectionState
 from ailoop._readahead import ReadAheadWebSocket
+from ailoop._uwsgi import warn_if_threads_disabled
 from ailoop.exceptions import AiloopError, AuthenticationError, ConnectionError, TimeoutError
 
 __all__ = [
@@ -198,6 +199,7 @@ class ViewerStream:
 
     def start(self) -> None:
         """Start the network thread (once)."""
+        warn_if_threads_disabled()
         self._thread.start()
 
     @property
