@@ -23,6 +23,11 @@ DEV = [
     "flask>=2.2",
     "django>=4.2",
     "httpx>=0.23",
+    # The deployment recipes run under real servers in the tests (tests/recipes).
+    "gunicorn>=21.2; sys_platform != 'win32'",
+    "uwsgi>=2.0.21; sys_platform != 'win32'",
+    "celery>=5.3",
+    "celery-types>=0.20; python_version >= '3.11'",
     "mypy>=1.8; python_version >= '3.11'",
     "types-requests>=2.28; python_version >= '3.11'",
     "ruff>=0.5",
