@@ -140,10 +140,20 @@ class AiloopLogHandler(logging.Handler):
         with self._guard:
             return self._sent
 
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Refuse the SDK's own records and those of the sending thread, then apply the
+        handler's filters.
+
+        Refusing here, before :meth:`logging.Handler.handle` takes the handler's lock,
+        also keeps the sending thread from waiting on that lock while ``close()`` holds
+        it (``logging.shutdown`` does).
+        """
+        if _own_record(record.name) or threading.current_thread() is self._thread:
+            return False
+        return super().filter(record)
+
     def emit(self, record: logging.LogRecord) -> None:
         """Queue ``record`` for the background thread; never blocks, never raises."""
-        if _own_record(record.name) or threading.current_thread() is self._thread:
-            return
         try:
             text = self.format(record)
         except Exception:

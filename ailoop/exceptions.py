@@ -180,8 +180,8 @@ class ApprovalDenied(AiloopError):
         self,
         message: str,
         *,
-        action: str,
-        reason: str,
+        action: str = "",
+        reason: str = "",
         response: "Optional[Message]" = None,
         **details: Any,
     ) -> None:

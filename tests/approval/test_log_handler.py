@@ -187,6 +187,32 @@ def test_never_logs_into_itself(server: AiloopTestServer, handler: AiloopLogHand
     assert notifications(server, "logs") == [("the application's record", "normal")]
 
 
+def test_close_under_the_handler_lock_does_not_wait_for_the_sender(
+    app_logger: logging.Logger,
+) -> None:
+    # logging.shutdown() closes each handler while holding its lock; a record logged by
+    # the sending thread meanwhile (urllib3 does) must not wait for that lock
+    class ChattyClient(_HungServerClient):
+        def say(self, message: str, channel: Any = None, priority: Any = None) -> None:
+            super().say(message, channel, priority)
+            app_logger.warning("logged by the sending thread")
+
+    chatty = ChattyClient()
+    log_handler = AiloopLogHandler(chatty)  # type: ignore[arg-type]
+    app_logger.addHandler(log_handler)
+    app_logger.info("r0")
+    assert chatty.entered.wait(WAIT)
+    (sender,) = [t for t in threading.enumerate() if t.name == "ailoop-log-handler"]
+    log_handler.acquire()
+    try:
+        chatty.release.set()
+        log_handler.close()
+        assert not sender.is_alive()
+    finally:
+        log_handler.release()
+    assert chatty.said == ["r0"]
+
+
 def test_priority_follows_the_level() -> None:
     from ailoop._log_handler import priority_for_level
 

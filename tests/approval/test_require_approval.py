@@ -2,6 +2,7 @@
 
 import inspect
 import json
+import pickle
 import threading
 from typing import Any, List, Optional
 
@@ -78,6 +79,14 @@ def test_denied_call_does_not_run(client: AiloopClient, human: Human, ran: Ran) 
     assert denial.action.endswith("drop_table(name='users')")
     assert "denied" in denial.reason
     assert denial.reason in str(denial)
+    copy = pickle.loads(pickle.dumps(denial))  # crosses process boundaries (celery, rq)
+    assert (type(copy), str(copy), copy.action, copy.reason) == (
+        ApprovalDenied,
+        str(denial),
+        denial.action,
+        denial.reason,
+    )
+    assert copy.response == denial.response
 
 
 def test_server_side_timeout_does_not_run(client: AiloopClient, human: Human, ran: Ran) -> None:
