@@ -307,6 +307,8 @@ def _json_schema(annotation: Any, where: str) -> Dict[str, Any]:
     origin = typing.get_origin(annotation)
     arguments = typing.get_args(annotation)
     if origin is Union:
+        if Any in arguments:  # Optional[Any], which Python < 3.11 makes of "x: Any = None"
+            return {}
         return {"anyOf": [_json_schema(argument, where) for argument in arguments]}
     if origin is Literal:
         return {"enum": list(arguments)}
