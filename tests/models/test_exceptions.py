@@ -10,6 +10,7 @@ import pytest
 import ailoop
 from ailoop import (
     AiloopError,
+    ApprovalDenied,
     AuthenticationError,
     ClientClosedError,
     ConnectionError,
@@ -32,6 +33,7 @@ ERRORS = [
     AuthenticationError,
     DeliveryError,
     ClientClosedError,
+    ApprovalDenied,
 ]
 
 
