@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ailoop._log_handler import AiloopLogHandler
     from ailoop._types import ConnectionHandler, MessageHandler
     from ailoop._verdict import approved
+    from ailoop._version import __version__
     from ailoop.client import AiloopClient
     from ailoop.exceptions import (
         AiloopError,
@@ -59,8 +60,6 @@ if TYPE_CHECKING:
         TaskUpdateContent,
         UnknownContent,
     )
-
-from ailoop._version import __version__
 
 logging.getLogger("ailoop").addHandler(logging.NullHandler())
 
@@ -155,7 +154,12 @@ if not TYPE_CHECKING:  # type checkers see the imports above, with their exact t
 
     def __getattr__(name: str) -> Any:
         """Load a public name on first use."""
-        if name not in __all__ or name == "__version__":
+        if name == "__version__":  # without loading the client
+            from ailoop._version import __version__  # noqa: PLC0415
+
+            globals()[name] = __version__
+            return __version__
+        if name not in __all__:
             raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
         return _load_public_name(name)
 

@@ -18,7 +18,7 @@ CHECK = textwrap.dedent(
     import ailoop
 
     loaded = [name for name in ailoop.__all__ if name in vars(ailoop)]
-    assert loaded == ["__version__"], loaded  # nothing public was loaded yet
+    assert loaded == [], loaded  # nothing public was loaded yet
     seen = 0
     for module_name, module in list(sys.modules.items()):
         if not module_name.startswith("ailoop.") or module_name.startswith("ailoop.testing"):
@@ -84,3 +84,18 @@ def test_stand_in_classes_name_ailoop_testing_whatever_is_imported_first() -> No
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "<class 'ailoop.testing.AiloopTestServer'>"
+
+
+def test_import_ailoop_loads_no_other_module_of_the_package() -> None:
+    script = (
+        "import sys, ailoop; "
+        "print(sorted(name for name in sys.modules if name.startswith('ailoop'))); "
+        "print(ailoop.__version__, 'ailoop.client' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    modules, version = done.stdout.splitlines()
+    assert modules == "['ailoop']"
+    assert version.endswith(" False")  # __version__ comes without the client
