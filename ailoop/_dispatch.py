@@ -25,16 +25,15 @@ import queue
 import threading
 import time
 from collections import deque
-from typing import Any, Callable, Deque, Dict, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Deque, Optional, Sequence, Tuple, Union
 
 from ailoop._connection_state import ConnectionEvent
-from ailoop._types import ConnectionHandler, HandlerErrorHook, MessageHandler
+from ailoop._types import ConnectionHandler, Frame, HandlerErrorHook, MessageHandler
 
 __all__ = ["ConnectionHandler", "Dispatcher", "HandlerErrorHook", "MessageHandler"]
 
 logger = logging.getLogger("ailoop.dispatch")
 
-Frame = Dict[str, Any]
 _Item = Union[Frame, ConnectionEvent]  # a message (a JSON object) or a state change
 
 DEFAULT_MAX_PENDING = 10_000

@@ -35,6 +35,7 @@ from ailoop._dedup import SeenMessages
 from ailoop._dispatch import ConnectionHandler, Dispatcher, HandlerErrorHook, MessageHandler
 from ailoop._outcomes import evaluate_response
 from ailoop._stream import SocketFactory, StreamSettings, ViewerStream
+from ailoop._types import Frame
 from ailoop._validation import ALL_CHANNELS
 from ailoop._waiters import ResponseWaiter, Sightings, WaiterRegistry
 from ailoop.exceptions import (
@@ -51,7 +52,6 @@ __all__ = ["ALL_CHANNELS", "HistoryAccess", "PromptTicket", "RealtimeEngine"]
 
 logger = logging.getLogger("ailoop.realtime")
 
-Frame = Dict[str, Any]
 # What a viewer's hello replays of every channel (PROTOCOL.md §6.4): seeding before the
 # first hello reads this much of each, so the replay that follows is never handed to
 # handlers, not even for a channel subscribed to while the replay is still arriving.

@@ -7,15 +7,14 @@ few messages a caller or handler actually receives.
 """
 
 import json
-from typing import Any, Dict, List, Optional
+from typing import Any, List, Optional
 
 from ailoop._http import HttpTransport, error_for_status
+from ailoop._types import Frame
 from ailoop._urls import quote_segment
 from ailoop.exceptions import ConnectionError
 
 __all__ = ["RestHistory"]
-
-Frame = Dict[str, Any]
 
 
 class RestHistory:

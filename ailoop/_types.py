@@ -8,13 +8,13 @@
     handler: ailoop.MessageHandler = on_message
 """
 
-from typing import Any, Callable, Union
+from typing import Any, Callable, Dict, Union
 from uuid import UUID
 
 from ailoop._connection_state import ConnectionEvent
 from ailoop.models import Message
 
-__all__ = ["ConnectionHandler", "HandlerErrorHook", "IdLike", "MessageHandler"]
+__all__ = ["ConnectionHandler", "Frame", "HandlerErrorHook", "IdLike", "MessageHandler"]
 
 MessageHandler = Callable[[Message], Any]
 MessageHandler.__doc__ = """A message handler: called on the dispatcher thread with each
@@ -26,6 +26,9 @@ each :class:`~ailoop.ConnectionEvent`; its return value is ignored."""
 
 HandlerErrorHook = Callable[[Exception, Any], Any]
 """``on_handler_error(error, payload)``: told about each exception a handler raised."""
+
+Frame = Dict[str, Any]
+"""A decoded JSON object as it came off the wire (a message before decoding)."""
 
 IdLike = Union[str, UUID]
 """A message or task id: a :class:`uuid.UUID` or any string form of one."""

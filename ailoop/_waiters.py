@@ -13,11 +13,12 @@
 
 import threading
 from collections import OrderedDict
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple
+
+from ailoop._types import Frame
 
 __all__ = ["ResponseWaiter", "Sightings", "WaiterRegistry"]
 
-Frame = Dict[str, Any]
 
 RECENT_PROMPTS = 1000
 RECENT_RESPONSES_PER_PROMPT = 8

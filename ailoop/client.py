@@ -23,14 +23,13 @@ from typing import (
     Sequence,
     Tuple,
     Type,
-    TypeVar,
     Union,
     overload,
 )
 
 from ailoop import _fork
 from ailoop._agent import AgentConnector
-from ailoop._approval import ApprovalSettings, approval_decorator
+from ailoop._approval import ApprovalSettings, F, approval_decorator
 from ailoop._connection import Verify
 from ailoop._connection_state import ConnectionState
 from ailoop._dispatch import DEFAULT_MAX_PENDING
@@ -102,14 +101,12 @@ from ailoop.models import (
     TaskGraph,
     TaskState,
 )
-from ailoop.models._wire import WireModel
+from ailoop.models._wire import M
 
 __all__ = ["AiloopClient"]
 
 logger = logging.getLogger("ailoop.client")
 
-M = TypeVar("M", bound=WireModel)
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class AiloopClient:
