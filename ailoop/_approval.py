@@ -185,7 +185,8 @@ def approval_decorator(client: "AiloopClient", settings: ApprovalSettings) -> Ca
             )
         signature = inspect.signature(func)
         _check_redact_names(signature, settings.redact, func)
-        name = getattr(func, "__qualname__", None) or repr(func)
+        qualname = getattr(func, "__qualname__", None) or repr(func)
+        name = qualname.rsplit("<locals>.", 1)[-1]  # where it was defined is no news
 
         @functools.wraps(func)
         def gated(*args: Any, **kwargs: Any) -> Any:

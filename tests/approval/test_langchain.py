@@ -116,7 +116,7 @@ def test_approval_tool(client: AiloopClient, human: Human, release: Release, app
     call = {"name": "deploy", "args": {"environment": "production", "version": "2.4.1"}}
     (answer,) = agent_step(fake_model(call), [gated])
     action = human.next_prompt().content.action
-    assert action.endswith("deploy(environment='production', version=***)")
+    assert action == "Release.deploy(environment='production', version=***)"
     if approve:
         assert answer.content == "deployed 2.4.1 to production"
         assert release.deployed == ["2.4.1@production"]

@@ -11,7 +11,7 @@ from ailoop import AiloopClient, ApprovalDenied, ClientClosedError, Message, Val
 from ailoop.integrations.openai import ToolDispatcher, function_schema
 from ailoop.testing import AiloopTestServer
 
-from .conftest import Human
+from .conftest import Human, never_answer
 
 DATA = pathlib.Path(__file__).resolve().parents[1] / "data" / "openai"
 
@@ -137,6 +137,19 @@ def test_chat_completion_denied(dispatcher: ToolDispatcher, app: Deployments, hu
     assert first["content"] == "eu-west"
     assert second["tool_call_id"] == "call_H7jK2mP9sT4vX1bN6cQ8rW3e"
     assert second["content"].startswith("A human did not approve this call, so it was not run:")
+    assert app.deployed == []
+
+
+def test_no_answer_before_the_servers_timeout_is_a_refusal(
+    client: AiloopClient, app: Deployments, human: Human
+) -> None:
+    human.rule = never_answer
+    tools = ToolDispatcher(client)
+    tools.add(app.deploy, timeout=1)
+    call = recorded("chat_completion_tool_calls.json")["choices"][0]["message"]["tool_calls"][1]
+    answer = tools.execute(call)
+    assert answer["content"].startswith("A human did not approve this call, so it was not run:")
+    assert "timeout" in answer["content"]
     assert app.deployed == []
 
 

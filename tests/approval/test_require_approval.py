@@ -52,12 +52,10 @@ def test_approved_call_runs_and_returns(client: AiloopClient, human: Human, ran:
     assert deploy("staging") == "deployed staging x2"
     assert ran.calls == ["staging"]
     prompt = human.next_prompt()
-    assert prompt.content.action == (
-        "test_approved_call_runs_and_returns.<locals>.deploy(env='staging', replicas=2)"
-    )
+    assert prompt.content.action == "deploy(env='staging', replicas=2)"
     assert prompt.content.timeout_seconds == 300
     assert prompt.content.context == {
-        "function": "test_approved_call_runs_and_returns.<locals>.deploy",
+        "function": "deploy",
         "arguments": {"env": "'staging'", "replicas": "2"},
     }
 
@@ -76,7 +74,7 @@ def test_denied_call_does_not_run(client: AiloopClient, human: Human, ran: Ran) 
     assert isinstance(denial, AiloopError)
     assert denial.response is not None
     assert denial.response.content.response_type is ResponseType.AUTHORIZATION_DENIED
-    assert denial.action.endswith("drop_table(name='users')")
+    assert denial.action == "drop_table(name='users')"
     assert "denied" in denial.reason
     assert denial.reason in str(denial)
     copy = pickle.loads(pickle.dumps(denial))  # crosses process boundaries (celery, rq)
@@ -243,7 +241,7 @@ def test_methods_static_and_class_methods(client: AiloopClient, human: Human) ->
     assert Fleet.ping("a") == "a"
     assert fleet.pong("b") == "b"
     actions = [human.next_prompt().content.action for _ in range(4)]
-    assert [action.split(".<locals>.")[1] for action in actions] == [
+    assert actions == [
         "Fleet.build(name='web')",
         "Fleet.scale(size=3)",
         "Fleet.ping(host='a')",
@@ -261,7 +259,7 @@ def test_nested_approvals(client: AiloopClient, human: Human) -> None:
         return inner(1) + inner(2)
 
     assert outer() == 30
-    assert [human.next_prompt().content.action.rsplit(".", 1)[1] for _ in range(3)] == [
+    assert [human.next_prompt().content.action for _ in range(3)] == [
         "outer()",
         "inner(step=1)",
         "inner(step=2)",
