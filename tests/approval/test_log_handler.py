@@ -1,6 +1,9 @@
 """AiloopLogHandler: records become notifications, sent by one background thread."""
 
 import logging
+import os
+import select
+import signal
 import threading
 from typing import Any, Iterator, List, Tuple
 
@@ -211,6 +214,42 @@ def test_close_under_the_handler_lock_does_not_wait_for_the_sender(
     finally:
         log_handler.release()
     assert chatty.said == ["r0"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # fork() with threads, Python 3.12+
+def test_a_forked_child_sends_its_own_records_only(
+    server: AiloopTestServer, handler: AiloopLogHandler, app_logger: logging.Logger
+) -> None:
+    app_logger.addHandler(handler)
+    server.fail_route("POST", "/api/v1/messages", None, delay=1.0, times=1)
+    app_logger.info("parent 1")  # the parent's sender is busy with it during the fork
+    app_logger.info("parent 2")  # still queued in the parent at the fork
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: log, flush, report, leave without cleanup
+        status = 1
+        try:
+            os.close(read_end)
+            app_logger.info("child")
+            handler.flush(WAIT)
+            status = 0 if (handler.sent, handler.failed) == (1, 0) else 2
+        finally:
+            os.write(write_end, bytes([status]))
+            os._exit(status)
+    os.close(write_end)
+    try:
+        ready, _, _ = select.select([read_end], [], [], WAIT * 3)
+        report = os.read(read_end, 1) if ready else b""
+    finally:
+        os.close(read_end)
+        if not report:
+            os.kill(pid, signal.SIGKILL)
+        _, exit_status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(exit_status) and os.WEXITSTATUS(exit_status) == 0, report
+    handler.flush(WAIT)
+    texts = sorted(text for text, _ in notifications(server, "logs"))
+    assert texts == ["child", "parent 1", "parent 2"]
 
 
 def test_priority_follows_the_level() -> None:
