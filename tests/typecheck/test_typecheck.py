@@ -84,7 +84,12 @@ def test_examples_type_check(project: str, cache: pathlib.Path) -> None:
 def test_installed_package_is_visible_to_mypy_from_outside_the_repository(
     tmp_path: pathlib.Path, cache: pathlib.Path
 ) -> None:
-    """With ``pip install -e .`` this fails when setuptools installs an import hook."""
+    """With ``pip install -e .`` this fails when setuptools installs an import hook.
+
+    The revealed types are the contract of typed answers: a wait returns a response, a
+    prompt sent without waiting is the prompt, and a decoded Message holds a content
+    object (never Any, never a dict).
+    """
     (tmp_path / "uses_ailoop.py").write_text(
         textwrap.dedent(
             """\
@@ -96,10 +101,22 @@ def test_installed_package_is_visible_to_mypy_from_outside_the_repository(
             def approve(client: ailoop.AiloopClient) -> Optional[str]:
                 response = client.authorize("Deploy", wait=True)
                 reveal_type(response.content)
+                reveal_type(client.wait_for_response(response.id).content)
+                reveal_type(client.ask_decision("d", "s", ["a", "b"], wait=True).content)
+                reveal_type(client.navigate("https://example.org").content)
+                reveal_type(ailoop.Message.from_json("{}").content)
                 return response.content.answer
             """
         ),
         encoding="utf-8",
     )
     report = mypy(["uses_ailoop.py"], cwd=tmp_path, cache=cache)
-    assert 'Revealed type is "ailoop.models._content.ResponseContent"' in report
+    revealed = re.findall(r'Revealed type is "([^"]+)"', report)
+    content = "ailoop.models._content."
+    assert revealed[:4] == [
+        f"{content}ResponseContent",
+        f"{content}ResponseContent",
+        f"{content}ResponseContent",
+        f"{content}NavigateContent",
+    ], report
+    assert revealed[4].startswith(content) and f"{content}UnknownContent" in revealed[4], report
