@@ -9,134 +9,103 @@ in the calling thread, sends one text frame and reads until the frame carrying t
 traffic of the channel) is ignored.
 """
 
-import contextlib
 import json
 import logging
 import socket
-import ssl
 import threading
 import time
-from typing import Any, Dict, Optional, Set
+from typing import Any, Dict, Optional
 from uuid import UUID
 
 import websocket
 
-from ailoop._connection import ConnectionSettings
-from ailoop._http import HttpResult, server_error_text
+from ailoop._websocket import WebSocketOpener
 from ailoop.exceptions import (
     AiloopError,
-    AuthenticationError,
     ClientClosedError,
-    ConnectionError,
     DeliveryError,
-    ServerError,
-    TimeoutError,
+    MessageTooLargeError,
 )
 
 __all__ = ["AgentConnector"]
 
 logger = logging.getLogger("ailoop.agent")
 
+_FRAME_FAILURES = (websocket.WebSocketException, OSError, ValueError)
+_TIMEOUTS = (websocket.WebSocketTimeoutException, socket.timeout)
+
 
 class AgentConnector:
-    """Delivers prompts on per-call agent connections; :meth:`abort_all` ends them early."""
+    """Delivers prompts on per-call agent connections opened by a
+    :class:`~ailoop._websocket.WebSocketOpener` (whose ``close()`` cuts them).
+    """
 
-    def __init__(self, settings: ConnectionSettings, closed: threading.Event) -> None:
-        self._settings = settings
+    def __init__(self, opener: WebSocketOpener, timeout: float, closed: threading.Event) -> None:
+        self._opener = opener
+        self._timeout = timeout
         self._closed = closed
-        self._lock = threading.Lock()
-        self._live: Set[websocket.WebSocket] = set()
 
     def deliver(
         self, frame: Dict[str, Any], message_id: UUID, echo_timeout: float
     ) -> Dict[str, Any]:
         """Send ``frame`` (a wire Message) and return the server's echo of it (a wire dict).
 
-        Blocks the calling thread for the handshake (at most the client's ``timeout``)
-        and then for the echo (at most ``echo_timeout``). Raises
+        Everything -- handshake, send and echo -- ends ``echo_timeout`` seconds after the
+        call began, however slowly the server trickles its bytes; the handshake alone also
+        within the client's ``timeout``. Raises
         :class:`~ailoop.exceptions.DeliveryError` when no echo comes,
         :class:`~ailoop.exceptions.AuthenticationError` on a 401/403 handshake,
         :class:`~ailoop.exceptions.ConnectionError` / ``TimeoutError`` when the server
-        cannot be reached, :class:`~ailoop.exceptions.ClientClosedError` when the client
-        is closed meanwhile.
+        cannot be reached or the handshake does not finish in time,
+        :class:`~ailoop.exceptions.MessageTooLargeError` when the server sends a message
+        above ``max_message_bytes``, :class:`~ailoop.exceptions.ClientClosedError` when
+        the client is closed meanwhile. Frames that are not the echo (other traffic,
+        binary frames, invalid UTF-8 or JSON) are ignored.
         """
-        connection = self._open()
-        try:
-            text = json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
-            try:
-                connection.send(text)
-            except (websocket.WebSocketException, OSError) as exc:
-                raise self._broken(exc, message_id, "while sending the prompt") from exc
-            if logger.isEnabledFor(logging.DEBUG):
-                logger.debug("sent prompt %s (%d bytes)", message_id, len(text))
-            return self._await_echo(connection, message_id, echo_timeout)
-        finally:
-            self._release(connection)
-
-    def abort_all(self) -> None:
-        """Cut every open agent connection (used by ``close()``; callers get an error)."""
-        with self._lock:
-            live = list(self._live)
-        for connection in live:
-            sock = connection.sock
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-
-    def _open(self) -> websocket.WebSocket:
         if self._closed.is_set():
             raise ClientClosedError("the client is closed")
-        url = self._settings.server.ws_url
-        path = self._settings.server.base_path + "/"
-        try:
-            connection = websocket.create_connection(
-                url, timeout=self._settings.timeout, **self._settings.websocket_options()
-            )
-        except websocket.WebSocketBadStatusException as exc:
-            raise _handshake_error(exc, path) from exc
-        except (websocket.WebSocketTimeoutException, socket.timeout) as exc:
-            raise TimeoutError(
-                f"the WebSocket handshake timed out after {self._settings.timeout:g} s",
-                method="GET",
-                path=path,
-            ) from exc
-        except ssl.SSLError as exc:
-            raise ConnectionError(
-                f"TLS failed on the WebSocket: {exc.reason or exc}. For a private CA pass "
-                "verify='/path/to/ca.pem'",
-                method="GET",
-                path=path,
-            ) from exc
-        except websocket.WebSocketProxyException as exc:
-            raise ConnectionError(f"the proxy failed: {exc}", method="GET", path=path) from exc
-        except (websocket.WebSocketException, OSError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-            raise ConnectionError(
-                f"cannot open the WebSocket: {reason}", method="GET", path=path
-            ) from exc
-        with self._lock:
-            self._live.add(connection)
-        if self._closed.is_set():
-            self._release(connection)
-            raise ClientClosedError("the client is closed")
-        return connection
-
-    def _await_echo(
-        self, connection: websocket.WebSocket, message_id: UUID, echo_timeout: float
-    ) -> Dict[str, Any]:
         started = time.monotonic()
         deadline = started + echo_timeout
+        connection = self._opener.new_socket(read_ahead=False)
+        try:
+            self._opener.handshake(connection, min(deadline, started + self._timeout))
+            with self._opener.guard(connection, deadline) as guard:
+                text = json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+                try:
+                    connection.send(text)
+                except _FRAME_FAILURES as exc:
+                    raise self._broken(exc, message_id, "while sending the prompt") from exc
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug("sent prompt %s (%d bytes)", message_id, len(text))
+                try:
+                    return self._await_echo(connection, message_id, started, deadline)
+                except _FRAME_FAILURES as exc:
+                    timed_out = isinstance(exc, _TIMEOUTS)
+                    if (guard.expired or timed_out) and not self._closed.is_set():
+                        raise self._no_echo(message_id, echo_timeout) from None
+                    raise self._broken(exc, message_id, "before the echo arrived") from exc
+        except AiloopError:
+            if self._closed.is_set():
+                raise ClientClosedError(
+                    "the client was closed while a prompt was being sent"
+                ) from None
+            raise
+        finally:
+            _release(connection)
+
+    def _await_echo(
+        self, connection: websocket.WebSocket, message_id: UUID, started: float, deadline: float
+    ) -> Dict[str, Any]:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise self._no_echo(message_id, echo_timeout)
+                raise socket.timeout("no echo before the deadline")
             connection.settimeout(remaining)
-            try:
-                data = connection.recv()
-            except (websocket.WebSocketTimeoutException, socket.timeout):
-                raise self._no_echo(message_id, echo_timeout) from None
-            except (websocket.WebSocketException, OSError) as exc:
-                raise self._broken(exc, message_id, "before the echo arrived") from exc
+            opcode, data = connection.recv_data()
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                raise websocket.WebSocketConnectionClosedException("the server closed it")
+            if opcode != websocket.ABNF.OPCODE_TEXT:
+                continue
             echo = _matching_echo(data, message_id)
             if echo is not None:
                 if logger.isEnabledFor(logging.DEBUG):
@@ -144,17 +113,7 @@ class AgentConnector:
                     logger.debug("echo for %s after %.1f ms", message_id, elapsed)
                 return echo
 
-    def _release(self, connection: websocket.WebSocket) -> None:
-        with self._lock:
-            self._live.discard(connection)
-        with contextlib.suppress(websocket.WebSocketException, OSError):
-            if connection.connected:
-                connection.send_close()
-        connection.shutdown()  # type: ignore[no-untyped-call]
-
     def _no_echo(self, message_id: UUID, echo_timeout: float) -> AiloopError:
-        if self._closed.is_set():
-            return ClientClosedError("the client was closed while a prompt was being sent")
         return DeliveryError(
             f"the server did not echo prompt {message_id} within {echo_timeout:g} s, so it "
             "was not accepted (the server drops what it rejects without an error)",
@@ -164,6 +123,11 @@ class AgentConnector:
     def _broken(self, exc: BaseException, message_id: UUID, when: str) -> AiloopError:
         if self._closed.is_set():
             return ClientClosedError("the client was closed while a prompt was being sent")
+        if isinstance(exc, MessageTooLargeError):
+            return MessageTooLargeError(
+                f"{exc.message}; prompt {message_id} may or may not have reached the server",
+                limit=exc.limit,
+            )
         return DeliveryError(
             f"the WebSocket broke {when} ({type(exc).__name__}: {exc}); prompt {message_id} "
             "may or may not have reached the server",
@@ -171,12 +135,27 @@ class AgentConnector:
         )
 
 
+def _release(connection: websocket.WebSocket) -> None:
+    try:
+        if connection.connected:
+            connection.send_close()
+    except _FRAME_FAILURES:
+        pass  # the connection is going away either way
+    connection.shutdown()  # type: ignore[no-untyped-call]
+
+
 def _matching_echo(data: Any, message_id: UUID) -> Optional[Dict[str, Any]]:
-    if not isinstance(data, str):
+    """The frame as a dict when it is the echo of ``message_id``, else None.
+
+    Invalid UTF-8 is replaced rather than refused: an echo with a damaged field still
+    proves that the server accepted the prompt.
+    """
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    if not isinstance(text, str):
         return None
     try:
-        frame = json.loads(data)
-    except ValueError:
+        frame = json.loads(text)
+    except (ValueError, RecursionError):
         return None
     if not isinstance(frame, dict) or not isinstance(frame.get("id"), str):
         return None
@@ -184,31 +163,3 @@ def _matching_echo(data: Any, message_id: UUID) -> Optional[Dict[str, Any]]:
         return frame if UUID(frame["id"]) == message_id else None
     except ValueError:
         return None
-
-
-def _handshake_error(exc: websocket.WebSocketBadStatusException, path: str) -> AiloopError:
-    status = exc.status_code
-    headers = exc.resp_headers or {}
-    content_type = str(headers.get("content-type", ""))
-    body = exc.resp_body if isinstance(exc.resp_body, bytes) else b""
-    server_text = server_error_text(HttpResult(status, content_type, body))
-    details: Dict[str, Any] = {
-        "status_code": status,
-        "server_message": server_text,
-        "method": "GET",
-        "path": path,
-    }
-    if status in (401, 403):
-        return AuthenticationError(
-            "the server refused the WebSocket handshake: the token is missing or wrong",
-            **details,
-        )
-    if status == 404:
-        return ConnectionError(
-            "the WebSocket endpoint was not found: this is not a single-port ailoop server "
-            "(v0.1.41 or later), or the base path in server_url is wrong",
-            **details,
-        )
-    if status >= 500:
-        return ServerError("the server failed the WebSocket handshake", **details)
-    return ConnectionError(f"the WebSocket handshake was refused (HTTP {status})", **details)

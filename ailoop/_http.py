@@ -1,14 +1,17 @@
-"""REST transport: one ``requests.Session`` per thread, error mapping, retries for GETs.
+"""REST transport: pooled Sessions, whole-call deadlines, capped bodies, error mapping.
 
-``requests.Session`` is not guaranteed to be thread-safe, so every thread that uses a
-client gets its own Session (kept in a ``threading.local``); all of them are closed by
-:meth:`HttpTransport.close`, and the Session of a thread that ended is closed as soon as
-another thread opens its own. Sessions run with ``trust_env=False``: the environment
-(proxies, CA bundle) was resolved once in :class:`~ailoop._connection.ConnectionSettings`.
+Every call borrows a Session from a :class:`~ailoop._http_pool.SessionPool` shared by all
+threads (at most ``pool_maxsize`` connections) and ends by its ``timeout`` across all its
+I/O, retries of a GET included, however slowly the server answers. Bodies are read as a
+stream and refused with :class:`~ailoop.exceptions.MessageTooLargeError` once they pass
+``max_message_bytes`` (at once when ``Content-Length`` says so). Redirects are never
+followed. Sessions run with ``trust_env=False``: the environment (proxies, CA bundle) was
+resolved once in :class:`~ailoop._connection.ConnectionSettings`.
 
 Every failure becomes an :mod:`ailoop.exceptions` error carrying the status, the server's
-error text, the method and the path; no ``requests`` exception or ``JSONDecodeError``
-escapes, and no header (so no token) is ever logged or quoted.
+error text, the method and the path, and naming the server (never its credentials); no
+``requests`` exception or ``JSONDecodeError`` escapes, and no header (so no token) is ever
+logged or quoted.
 """
 
 import dataclasses
@@ -25,12 +28,15 @@ from uuid import UUID
 import requests
 
 from ailoop._connection import ConnectionSettings
+from ailoop._http_pool import SessionPool
 from ailoop._urls import ServerURL, redact_url
 from ailoop.exceptions import (
     AiloopError,
     AuthenticationError,
     ClientClosedError,
     ConnectionError,
+    MalformedResponseError,
+    MessageTooLargeError,
     NotFoundError,
     ServerError,
     TimeoutError,
@@ -42,6 +48,7 @@ __all__ = [
     "HttpTransport",
     "error_for_status",
     "is_no_http_answer",
+    "malformed_response",
     "server_error_text",
     "transport_error",
 ]
@@ -52,6 +59,7 @@ GET_ATTEMPTS = 3
 """Attempts for an idempotent GET (the first try plus two retries)."""
 _RETRY_STATUSES = frozenset({502, 503, 504})
 _MAX_ERROR_TEXT = 300
+_CHUNK_BYTES = 65536
 _NO_HTTP_ANSWER_HINT = (
     "the server closed the connection without an HTTP answer; a two-port ailoop server "
     "(older than v0.1.41, REST on port+1) does this, and those are not supported"
@@ -87,9 +95,7 @@ class HttpTransport:
     def __init__(self, settings: ConnectionSettings, closed: threading.Event) -> None:
         self._settings = settings
         self._closed = closed
-        self._local = threading.local()
-        self._sessions: Dict[threading.Thread, requests.Session] = {}
-        self._lock = threading.Lock()
+        self._pool = SessionPool(settings)
 
     @property
     def server(self) -> ServerURL:
@@ -108,27 +114,25 @@ class HttpTransport:
         *,
         params: Optional[Mapping[str, str]] = None,
         body: Any = None,
-        expect_json: bool = True,
     ) -> Any:
         """Send one request to the API route ``path`` and return the decoded JSON body.
 
         GETs are retried on transient failures within the timeout budget; other methods
-        are sent exactly once. Raises an :mod:`ailoop.exceptions` error for any failure.
+        are sent exactly once. Raises an :mod:`ailoop.exceptions` error for any failure
+        (:class:`~ailoop.exceptions.MalformedResponseError` for a body that is not JSON).
         """
         result = self.fetch(method, path, params=params, body=body)
         if result.status >= 300:
             raise error_for_status(result, method, self._settings.server.api_path(path))
-        if not expect_json:
-            return None
         try:
             return json.loads(result.body)
-        except ValueError:
-            raise ConnectionError(
-                "the server answered with a body that is not JSON; is server_url an "
-                f"ailoop server? ({_describe_body(result)})",
+        except (ValueError, RecursionError):
+            raise malformed_response(
+                self._settings.server,
+                f"a body that is not JSON ({_describe_body(result)})",
+                method,
+                path,
                 status_code=result.status,
-                method=method,
-                path=self._settings.server.api_path(path),
             ) from None
 
     def fetch(
@@ -149,15 +153,16 @@ class HttpTransport:
         deadline = time.monotonic() + self._settings.timeout
         delays = _retry_delays() if method == "GET" else iter(())
         while True:
-            remaining = max(deadline - time.monotonic(), 0.001)
             try:
-                result = self._send_once(method, path, params, body, remaining)
+                result = self._send_once(method, path, params, body, deadline)
             except requests.RequestException as exc:
                 if self._closed.is_set():
                     raise ClientClosedError(
                         "the client was closed during the request", method=method, path=full_path
                     ) from None
-                error = transport_error(exc, method, full_path)
+                if time.monotonic() >= deadline:
+                    raise self._overdue(method, full_path) from exc
+                error = transport_error(exc, method, full_path, self._settings.server)
                 if _is_transient(exc) and self._wait_before_retry(delays, deadline):
                     logger.info("%s %s failed (%s); retrying", method, full_path, error.message)
                     continue
@@ -168,12 +173,10 @@ class HttpTransport:
             return result
 
     def close(self) -> None:
-        """Close every thread's Session; later calls raise :class:`ClientClosedError`."""
-        with self._lock:
-            sessions = list(self._sessions.values())
-            self._sessions.clear()
-        for session in sessions:
-            session.close()
+        """Cut the calls in flight and close every connection; later calls raise
+        :class:`ClientClosedError`.
+        """
+        self._pool.close()
 
     def _send_once(
         self,
@@ -181,20 +184,25 @@ class HttpTransport:
         path: str,
         params: Optional[Mapping[str, str]],
         body: Any,
-        timeout: float,
+        deadline: float,
     ) -> HttpResult:
-        full_path = self._settings.server.api_path(path)
-        session = self._session()
+        server = self._settings.server
+        full_path = server.api_path(path)
         started = time.monotonic()
-        response = session.request(
-            method,
-            self._settings.server.api_url(path),
-            params=params,
-            json=body,
-            timeout=timeout,
-            allow_redirects=False,
-        )
-        content = response.content
+        with self._pool.session(deadline) as session:
+            response = session.request(
+                method,
+                server.api_url(path),
+                params=params,
+                json=body,
+                timeout=max(deadline - started, 0.001),
+                allow_redirects=False,
+                stream=True,
+            )
+            with response:
+                if 300 <= response.status_code < 400:
+                    raise _redirect_error(response, method, full_path, server)
+                content = self._read_body(response, method, full_path)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s -> %d (%d bytes, %.1f ms)",
@@ -204,18 +212,43 @@ class HttpTransport:
                 len(content),
                 (time.monotonic() - started) * 1000,
             )
-        content_type = response.headers.get("Content-Type", "")
-        if 300 <= response.status_code < 400:
-            location = response.headers.get("Location", "")
-            raise ConnectionError(
-                "the server answered with a redirect, which ailoop-py does not follow "
-                f"(credentials must not travel to another address); point server_url at "
-                f"the final address{': ' + _shorten(redact_url(location)) if location else ''}",
-                status_code=response.status_code,
-                method=method,
-                path=full_path,
-            )
-        return HttpResult(response.status_code, content_type, content)
+        return HttpResult(response.status_code, response.headers.get("Content-Type", ""), content)
+
+    def _read_body(self, response: requests.Response, method: str, full_path: str) -> bytes:
+        """The body, refused once it passes ``max_message_bytes`` (never held whole)."""
+        limit = self._settings.max_message_bytes
+        headers = response.headers
+        declared = headers.get("Content-Length", "")
+        if declared.isdigit() and "Content-Encoding" not in headers:
+            if int(declared) > limit:
+                raise self._too_large(int(declared), method, full_path)
+            return response.content  # bounded by the length http.client enforces
+        chunks = []
+        size = 0
+        for chunk in response.iter_content(_CHUNK_BYTES):
+            size += len(chunk)
+            if size > limit:
+                raise self._too_large(size, method, full_path)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, size: int, method: str, full_path: str) -> MessageTooLargeError:
+        limit = self._settings.max_message_bytes
+        return MessageTooLargeError(
+            f"{self._settings.server.display} sent a body of at least {size} bytes, more than "
+            f"max_message_bytes ({limit})",
+            limit=limit,
+            method=method,
+            path=full_path,
+        )
+
+    def _overdue(self, method: str, full_path: str) -> TimeoutError:
+        return TimeoutError(
+            f"the request to {self._settings.server.display} timed out: no complete answer "
+            f"within timeout={self._settings.timeout:g} s",
+            method=method,
+            path=full_path,
+        )
 
     def _wait_before_retry(self, delays: Iterator[float], deadline: float) -> bool:
         delay = next(delays, None)
@@ -224,25 +257,6 @@ class HttpTransport:
         if self._closed.wait(delay):
             raise ClientClosedError("the client was closed while waiting to retry")
         return True
-
-    def _session(self) -> requests.Session:
-        session: Optional[requests.Session] = getattr(self._local, "session", None)
-        if session is not None:
-            return session
-        with self._lock:
-            self._check_open()
-            for thread, stale in list(self._sessions.items()):
-                if not thread.is_alive():  # its thread ended: free its connections now
-                    stale.close()
-                    del self._sessions[thread]
-            session = requests.Session()
-            session.trust_env = False
-            session.headers.update(self._settings.headers)
-            session.verify = self._settings.verify
-            session.proxies.update(self._settings.proxies)
-            self._sessions[threading.current_thread()] = session
-        self._local.session = session
-        return session
 
     def _check_open(self) -> None:
         if self._closed.is_set():
@@ -309,25 +323,61 @@ def server_error_text(result: HttpResult) -> Optional[str]:
     return _shorten(text)
 
 
-def transport_error(exc: requests.RequestException, method: str, path: str) -> AiloopError:
-    """The :mod:`ailoop.exceptions` error for a ``requests`` failure (no HTTP answer)."""
+def transport_error(
+    exc: requests.RequestException, method: str, path: str, server: ServerURL
+) -> AiloopError:
+    """The :mod:`ailoop.exceptions` error for a ``requests`` failure (no HTTP answer),
+    naming ``server`` (scheme, host, port and base path; never credentials).
+    """
     reason = _root_reason(exc)
+    where = server.display
     if isinstance(exc, requests.exceptions.Timeout):
         kind = "connect" if isinstance(exc, requests.exceptions.ConnectTimeout) else "read"
         return TimeoutError(
-            f"the request timed out ({kind} timeout: {reason})", method=method, path=path
+            f"the request to {where} timed out ({kind} timeout: {reason})",
+            method=method,
+            path=path,
         )
     if isinstance(exc, requests.exceptions.SSLError):
         return ConnectionError(
-            f"TLS failed: {reason}. For a private CA pass verify='/path/to/ca.pem'",
+            f"TLS failed with {where}: {reason}. For a private CA pass "
+            "verify='/path/to/ca.pem'",
             method=method,
             path=path,
         )
     if isinstance(exc, requests.exceptions.ProxyError):
-        return ConnectionError(f"the proxy failed: {reason}", method=method, path=path)
+        return ConnectionError(f"the proxy failed for {where}: {reason}", method=method, path=path)
     if _no_http_answer(exc):
-        return ConnectionError(_NO_HTTP_ANSWER_HINT, method=method, path=path)
-    return ConnectionError(f"cannot reach the server: {reason}", method=method, path=path)
+        return ConnectionError(f"{where}: {_NO_HTTP_ANSWER_HINT}", method=method, path=path)
+    return ConnectionError(
+        f"cannot reach the server at {where}: {reason}", method=method, path=path
+    )
+
+
+def malformed_response(
+    server: ServerURL, what: str, method: str, path: str, **details: Any
+) -> MalformedResponseError:
+    """The error for an answer that cannot be decoded: ``what`` describes it."""
+    return MalformedResponseError(
+        f"{server.display} answered with {what}; is server_url an ailoop server?",
+        method=method,
+        path=server.api_path(path),
+        **details,
+    )
+
+
+def _redirect_error(
+    response: requests.Response, method: str, full_path: str, server: ServerURL
+) -> ConnectionError:
+    location = response.headers.get("Location", "")
+    return ConnectionError(
+        f"{server.display} answered with a redirect, which ailoop-py does not follow "
+        "(credentials must not travel to another address); point server_url at the final "
+        f"address{': ' + _shorten(redact_url(location)) if location else ''}",
+        status_code=response.status_code,
+        method=method,
+        path=full_path,
+    )
 
 
 def _is_transient(exc: requests.RequestException) -> bool:

@@ -11,7 +11,11 @@ import os
 from dataclasses import dataclass
 from typing import Any, Optional, Tuple
 
-from ailoop._connection import ConnectionSettings
+from ailoop._connection import (
+    DEFAULT_MAX_MESSAGE_BYTES,
+    DEFAULT_POOL_MAXSIZE,
+    ConnectionSettings,
+)
 from ailoop._era import Era
 from ailoop._stream import StreamSettings
 from ailoop._types import HandlerErrorHook
@@ -116,6 +120,8 @@ class ClientOptions:
         ping_timeout: Any,
         max_pending_messages: Any,
         on_handler_error: Any,
+        max_message_bytes: Any = DEFAULT_MAX_MESSAGE_BYTES,
+        pool_maxsize: Any = DEFAULT_POOL_MAXSIZE,
     ) -> "ClientOptions":
         """Validate the constructor's arguments; raise :class:`~ailoop.ValidationError`."""
         if server_url is None:
@@ -146,6 +152,8 @@ class ClientOptions:
             token=validate_token(token),
             verify=validate_verify(verify),
             user_agent=f"ailoop-py/{__version__}",
+            max_message_bytes=_at_least_one(max_message_bytes, "max_message_bytes"),
+            pool_maxsize=_at_least_one(pool_maxsize, "pool_maxsize"),
         )
         if not isinstance(realtime, bool):
             raise ValidationError(f"realtime must be True or False, got {realtime!r}")
@@ -176,3 +184,10 @@ class ClientOptions:
             max_pending_messages=pending_limit,
             on_handler_error=on_handler_error,
         )
+
+
+def _at_least_one(value: Any, name: str) -> int:
+    count = validate_count(value, name)
+    if count < 1:
+        raise ValidationError(f"{name} must be at least 1, got {value!r}")
+    return count

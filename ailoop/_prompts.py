@@ -26,7 +26,7 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 from ailoop._agent import AgentConnector
 from ailoop._era import Era, EraDetector
 from ailoop._realtime import RealtimeEngine
-from ailoop.exceptions import DeliveryError, ValidationError
+from ailoop.exceptions import DeliveryError, MalformedResponseError, ValidationError
 from ailoop.models import (
     AuthorizationContent,
     DecisionContent,
@@ -244,7 +244,11 @@ class PromptSender:
                 echo = self._post("/api/v1/messages", wire)
             if attempt.proves is not None:
                 self._era.settle(attempt.proves)
-            sent = self._decode(echo)
+            try:
+                sent = self._decode(echo)
+            except MalformedResponseError:  # the echo still proves the delivery
+                logger.warning("the echo of prompt %s could not be decoded", message.id)
+                sent = message
             ticket.delivered(self._echo_timeout)
             if not wait:
                 return sent

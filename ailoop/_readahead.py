@@ -1,23 +1,84 @@
-"""A websocket-client ``WebSocket`` that reads its socket ahead, 64 KiB at a time.
+"""The WebSocket classes the client reads with: a message-size cap, and read-ahead.
 
-websocket-client asks the socket for exactly the bytes it needs next: the 2-byte frame
-header, the extended length, then the payload, i.e. three ``recv`` calls per frame. Each
-call releases and re-takes the interpreter lock, and while the dispatcher thread is busy
-each of those hand-overs costs a thread switch: on a busy stream that is about a third of
-the network thread's CPU time (BENCHMARKS.md, item 2). Reading ahead serves most frames
-from memory with no system call and no lock hand-over. The opening handshake is read by
-websocket-client straight from the socket, so nothing is read ahead before it ends.
+:class:`CappedWebSocket` refuses a message larger than ``max_message_bytes`` as soon as a
+frame header announces it (the payload is never read, so never held in memory), counting
+the frames of a fragmented message together. It raises
+:class:`~ailoop.exceptions.MessageTooLargeError`, after which the connection is unusable.
+
+:class:`ReadAheadWebSocket` adds read-ahead. websocket-client asks the socket for exactly
+the bytes it needs next: the 2-byte frame header, the extended length, then the payload,
+i.e. three ``recv`` calls per frame. Each call releases and re-takes the interpreter lock,
+and while the dispatcher thread is busy each of those hand-overs costs a thread switch: on
+a busy stream that is about a third of the network thread's CPU time (BENCHMARKS.md, item
+2). Reading ahead serves most frames from memory with no system call and no lock
+hand-over. The opening handshake is read by websocket-client straight from the socket, so
+nothing is read ahead before it ends.
+
+Both override internals of websocket-client (``WebSocket._recv`` and the frame reader's
+``recv_length``); setup.py bounds the version below its next major release, tox tests the
+oldest and newest allowed versions, and tests/perf_equivalence/test_readahead.py fails
+when either override stops being called.
 """
 
-import websocket
+from typing import Any
 
-__all__ = ["ReadAheadWebSocket"]
+import websocket
+from websocket._abnf import frame_buffer
+
+from ailoop._connection import DEFAULT_MAX_MESSAGE_BYTES
+from ailoop.exceptions import MessageTooLargeError
+
+__all__ = ["READ_AHEAD_BYTES", "CappedWebSocket", "ReadAheadWebSocket"]
 
 READ_AHEAD_BYTES = 65536
 
+_DATA_OPCODES = (websocket.ABNF.OPCODE_TEXT, websocket.ABNF.OPCODE_BINARY)
+_OPCODE_INDEX = 4
 
-class ReadAheadWebSocket(websocket.WebSocket):
-    """``websocket.WebSocket`` whose frame reader is served from a read-ahead buffer."""
+
+class _CappedFrameBuffer(frame_buffer):
+    """websocket-client's frame reader, refusing a message above ``limit`` bytes once the
+    frame header gives its length (before the payload is read)."""
+
+    def __init__(self, recv_fn: Any, skip_utf8_validation: bool, limit: int) -> None:
+        super().__init__(recv_fn, skip_utf8_validation)
+        self._limit = limit
+        self._message_bytes = 0
+
+    def recv_length(self) -> None:
+        super().recv_length()
+        header, length = self.header, self.length
+        if header is None or length is None:
+            return  # websocket-client reports its own protocol error
+        opcode = header[_OPCODE_INDEX]
+        if opcode in _DATA_OPCODES:
+            self._message_bytes = 0
+        size = length
+        if opcode in _DATA_OPCODES or opcode == websocket.ABNF.OPCODE_CONT:
+            self._message_bytes += length
+            size = self._message_bytes
+        if size > self._limit:
+            raise MessageTooLargeError(
+                f"the server sent a WebSocket message of at least {size} bytes, more than "
+                f"max_message_bytes ({self._limit}); the connection was dropped unread",
+                limit=self._limit,
+            )
+
+
+class CappedWebSocket(websocket.WebSocket):
+    """``websocket.WebSocket`` that refuses messages larger than ``max_message_bytes``."""
+
+    def __init__(
+        self, *, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES, **options: Any
+    ) -> None:
+        super().__init__(**options)
+        self.frame_buffer = _CappedFrameBuffer(
+            self._recv, bool(options.get("skip_utf8_validation", False)), max_message_bytes
+        )
+
+
+class ReadAheadWebSocket(CappedWebSocket):
+    """:class:`CappedWebSocket` whose frame reader is served from a read-ahead buffer."""
 
     _buffer = b""
     _position = 0

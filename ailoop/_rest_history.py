@@ -9,10 +9,10 @@ few messages a caller or handler actually receives.
 import json
 from typing import Any, List, Optional
 
-from ailoop._http import HttpTransport, error_for_status
+from ailoop._http import HttpTransport, error_for_status, malformed_response
 from ailoop._types import Frame
 from ailoop._urls import quote_segment
-from ailoop.exceptions import ConnectionError
+from ailoop.exceptions import MalformedResponseError
 
 __all__ = ["RestHistory"]
 
@@ -30,7 +30,7 @@ class RestHistory:
     def channel_names(self) -> List[str]:
         """``GET /api/channels``: the names of the channels that have history."""
         path = "/api/channels"
-        channels = _list(self._http.request("GET", path), "channels", self._full(path))
+        channels = self._list(self._http.request("GET", path), "channels", path)
         names = (channel.get("name") for channel in channels if isinstance(channel, dict))
         return [name for name in names if isinstance(name, str)]
 
@@ -38,7 +38,7 @@ class RestHistory:
         """``GET /api/channels/{channel}/messages?limit=N``: stored messages, oldest first."""
         path = f"/api/channels/{quote_segment(channel)}/messages"
         body = self._http.request("GET", path, params={"limit": str(limit)})
-        items = _list(body, "messages", self._full(path))
+        items = self._list(body, "messages", path)
         return [item for item in items if isinstance(item, dict)]
 
     def find_message(self, message_id: str) -> Optional[Frame]:
@@ -51,27 +51,20 @@ class RestHistory:
             raise error_for_status(result, "GET", self._full(path))
         try:
             body = json.loads(result.body)
-        except ValueError:
+        except (ValueError, RecursionError):
             body = None
         if not isinstance(body, dict):
-            raise _malformed(self._full(path))
+            raise self._malformed("a body that is not a stored message", path)
         return body
 
     def _full(self, path: str) -> str:
         return self._http.server.api_path(path)
 
+    def _list(self, body: Any, key: str, path: str) -> List[Any]:
+        items = body.get(key) if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            raise self._malformed("a document that is not an ailoop listing", path)
+        return items
 
-def _list(body: Any, key: str, path: str) -> List[Any]:
-    items = body.get(key) if isinstance(body, dict) else None
-    if not isinstance(items, list):
-        raise _malformed(path)
-    return items
-
-
-def _malformed(path: str) -> ConnectionError:
-    return ConnectionError(
-        "the server answered with a document that is not an ailoop listing; is server_url "
-        "an ailoop server?",
-        method="GET",
-        path=path,
-    )
+    def _malformed(self, what: str, path: str) -> MalformedResponseError:
+        return malformed_response(self._http.server, what, "GET", path)

@@ -33,24 +33,19 @@ import contextlib
 import json
 import logging
 import socket
-import ssl
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Dict, Generator, Optional, Protocol, Tuple
-from urllib.parse import urlsplit
+from typing import Any, Generator, Optional, Protocol, Tuple
 
 import websocket
 
-from ailoop._agent import _handshake_error as handshake_error
 from ailoop._connection_state import ConnectionEvent, ConnectionState
-from ailoop._readahead import ReadAheadWebSocket
 from ailoop._uwsgi import warn_if_threads_disabled
-from ailoop.exceptions import AiloopError, AuthenticationError, ConnectionError, TimeoutError
+from ailoop.exceptions import AiloopError, AuthenticationError, ConnectionError
 
 __all__ = [
     "HELLO_FRAME",
-    "OptionsSocketFactory",
     "SocketFactory",
     "StreamHooks",
     "StreamSettings",
@@ -78,69 +73,17 @@ class StreamSettings:
 
 
 class SocketFactory(Protocol):
-    """Creates and connects the viewer WebSocket (URL, headers, TLS and proxy settings)."""
+    """Creates and connects the viewer WebSocket (URL, headers, TLS and proxy settings):
+    :class:`ailoop._websocket.WebSocketOpener`.
+    """
 
     def new_socket(self) -> websocket.WebSocket:
         """A WebSocket object that is not connected yet."""
 
     def connect(self, ws: websocket.WebSocket, timeout: float) -> None:
-        """Open ``ws`` (TCP, TLS, HTTP upgrade) within ``timeout`` seconds."""
-
-
-class OptionsSocketFactory:
-    """A :class:`SocketFactory` from ``websocket.create_connection`` keyword options
-    (``header``, ``sslopt``, ``skip_utf8_validation``, proxy settings, ...). A failed
-    connect raises the same :mod:`ailoop.exceptions` errors as a prompt's agent
-    connection (handshake status, TLS, proxy, timeout), naming ``GET {path}``.
-    """
-
-    _CONSTRUCTOR_OPTIONS = ("sockopt", "sslopt", "skip_utf8_validation", "enable_multithread")
-
-    def __init__(self, url: str, options: Dict[str, Any]) -> None:
-        self.url = url
-        self._path = urlsplit(url).path or "/"
-        self._constructor = {k: v for k, v in options.items() if k in self._CONSTRUCTOR_OPTIONS}
-        self._connect = {k: v for k, v in options.items() if k not in self._CONSTRUCTOR_OPTIONS}
-
-    def new_socket(self) -> websocket.WebSocket:
-        """An unconnected WebSocket carrying the TLS and UTF-8 options; it reads its socket
-        ahead (:class:`ailoop._readahead.ReadAheadWebSocket`), which spares the network
-        thread most system calls on a busy stream.
+        """Open ``ws`` (TCP, TLS, HTTP upgrade) within ``timeout`` seconds; raise an
+        :mod:`ailoop.exceptions` error carrying the handshake's HTTP status, if any.
         """
-        return ReadAheadWebSocket(**self._constructor)
-
-    def connect(self, ws: websocket.WebSocket, timeout: float) -> None:
-        """Open ``ws`` to :attr:`url` with the headers and proxy options."""
-        ws.settimeout(timeout)
-        try:
-            ws.connect(self.url, timeout=timeout, **self._connect)  # type: ignore[no-untyped-call]
-        except websocket.WebSocketBadStatusException as exc:
-            error = handshake_error(exc, self._path)
-            if 400 <= exc.status_code < 500:  # a wrong token or URL: retrying cannot help
-                raise _Fatal(error) from exc
-            raise error from exc
-        except (websocket.WebSocketTimeoutException, socket.timeout) as exc:
-            raise TimeoutError(
-                f"the WebSocket handshake timed out after {timeout:g} s",
-                method="GET",
-                path=self._path,
-            ) from exc
-        except ssl.SSLError as exc:
-            raise ConnectionError(
-                f"TLS failed on the WebSocket: {exc.reason or exc}. For a private CA pass "
-                "verify='/path/to/ca.pem'",
-                method="GET",
-                path=self._path,
-            ) from exc
-        except websocket.WebSocketProxyException as exc:
-            raise ConnectionError(
-                f"the proxy failed: {exc}", method="GET", path=self._path
-            ) from exc
-        except (websocket.WebSocketException, OSError) as exc:
-            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-            raise ConnectionError(
-                f"cannot open the WebSocket: {reason}", method="GET", path=self._path
-            ) from exc
 
 
 class StreamHooks(Protocol):
@@ -337,7 +280,13 @@ class ViewerStream:
         if self._stop.is_set():
             raise ConnectionError("the realtime stream was stopped")
         try:
-            self._factory.connect(ws, self._settings.connect_timeout)
+            try:
+                self._factory.connect(ws, self._settings.connect_timeout)
+            except AiloopError as refused:
+                status = refused.status_code
+                if status is not None and 300 <= status < 500:  # a wrong token or URL:
+                    raise _Fatal(refused) from refused  # retrying cannot help
+                raise
             self._hooks.before_hello()
             ws.settimeout(self._settings.connect_timeout)
             ws.send(HELLO_FRAME)

@@ -5,12 +5,17 @@
 (``https://user:secret@host``) are taken out of it: they travel as an HTTP Basic
 ``Authorization`` header (for a reverse proxy in front of the server) and never appear in
 a URL we log, print or put in an error.
+
+Everything between ``://`` and the *last* ``@`` of the URL is the ``user:password`` part,
+whatever characters it holds (``/``, ``?``, ``#`` and ``@`` included; percent-escapes are
+decoded), so a password is never mistaken for a host, port or path. An ``@`` in a base
+path must therefore be written ``%40``.
 """
 
 import base64
 import ipaddress
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Tuple
 from urllib.parse import quote, unquote, urlsplit
 
 from ailoop.exceptions import ValidationError
@@ -72,6 +77,14 @@ class ServerURL:
         """The same address on another port (used to recognise two-port servers)."""
         return ServerURL(self.scheme, self.host, port, self.base_path, self.basic_auth)
 
+    @property
+    def display(self) -> str:
+        """``scheme://host:port{base}`` with the port always written: how errors name the
+        server (never with credentials).
+        """
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}{self.base_path}"
+
     def __str__(self) -> str:
         return self.base_url
 
@@ -83,32 +96,31 @@ def parse_server_url(url: str) -> ServerURL:
     """Parse and check a server URL; raise :class:`ValidationError` for anything unusable."""
     if not isinstance(url, str) or not url.strip():
         raise ValidationError("server_url must be a non-empty string such as http://host:8080")
-    text = url.strip()
+    text, userinfo = _split_userinfo(url.strip())
     try:
         parts = urlsplit(text)
         port = parts.port
     except ValueError as exc:
-        raise ValidationError(f"server_url is not a valid URL: {_redact(text)!r} ({exc})") from None
+        raise ValidationError(f"server_url is not a valid URL: {_redact(url)!r} ({exc})") from None
     scheme = _SCHEMES.get(parts.scheme.lower())
     if scheme is None:
         raise ValidationError(
-            f"server_url must start with http://, https://, ws:// or wss://: {_redact(text)!r}"
+            f"server_url must start with http://, https://, ws:// or wss://: {_redact(url)!r}"
         )
     host = parts.hostname
     if not host:
-        raise ValidationError(f"server_url has no host: {_redact(text)!r}")
+        raise ValidationError(f"server_url has no host: {_redact(url)!r}")
     if parts.query or parts.fragment:
         raise ValidationError(
-            f"server_url must not carry a query string or fragment: {_redact(text)!r}"
+            f"server_url must not carry a query string or fragment: {_redact(url)!r}"
         )
-    _check_host(host, text)
-    base_path = _base_path(parts.path, text)
+    _check_host(host, url)
+    base_path = _base_path(parts.path, url)
     basic_auth = None
-    if parts.username is not None or parts.password is not None:
-        user = unquote(parts.username or "")
-        password = unquote(parts.password or "")
-        token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
-        basic_auth = f"Basic {token}"
+    if userinfo is not None:
+        user, _, password = userinfo.partition(":")
+        pair = f"{unquote(user)}:{unquote(password)}"
+        basic_auth = "Basic " + base64.b64encode(pair.encode()).decode("ascii")
     return ServerURL(scheme, host, port or _DEFAULT_PORTS[scheme], base_path, basic_auth)
 
 
@@ -118,24 +130,29 @@ def quote_segment(value: str) -> str:
 
 
 def redact_url(url: str) -> str:
-    """``url`` with any ``user:password@`` part replaced by ``***@``."""
+    """``url`` with any ``user:password@`` part (up to the last ``@``) replaced by ``***@``."""
     return _redact(url)
 
 
 def _redact(text: str) -> str:
+    without, userinfo = _split_userinfo(text)
+    if userinfo is None:
+        return text
+    scheme_end = without.find("://") + 3
+    return without[:scheme_end] + "***@" + without[scheme_end:]
+
+
+def _split_userinfo(text: str) -> Tuple[str, Optional[str]]:
+    """``(text without its user:password@ part, that part)``; the part runs from ``://``
+    to the last ``@`` (None when there is no ``@``)."""
     scheme_end = text.find("://")
     if scheme_end < 0:
-        return text
+        return text, None
     rest = text[scheme_end + 3 :]
-    authority_end = len(rest)
-    for stop in "/?#":
-        position = rest.find(stop)
-        if 0 <= position < authority_end:
-            authority_end = position
-    at = rest.rfind("@", 0, authority_end)
+    at = rest.rfind("@")
     if at < 0:
-        return text
-    return text[: scheme_end + 3] + "***@" + rest[at + 1 :]
+        return text, None
+    return text[: scheme_end + 3] + rest[at + 1 :], rest[:at]
 
 
 def _check_host(host: str, text: str) -> None:

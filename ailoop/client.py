@@ -30,7 +30,7 @@ from typing import (
 from ailoop import _fork
 from ailoop._agent import AgentConnector
 from ailoop._approval import ApprovalSettings, F, approval_decorator
-from ailoop._connection import Verify
+from ailoop._connection import DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_POOL_MAXSIZE, Verify
 from ailoop._connection_state import ConnectionState
 from ailoop._dispatch import DEFAULT_MAX_PENDING
 from ailoop._era import Era, EraDetector
@@ -54,7 +54,7 @@ from ailoop._prompts import (
 from ailoop._public import present_as
 from ailoop._realtime import RealtimeEngine
 from ailoop._rest_history import RestHistory
-from ailoop._stream import OptionsSocketFactory, StreamSettings
+from ailoop._stream import StreamSettings
 from ailoop._types import ConnectionHandler, HandlerErrorHook, IdLike, MessageHandler
 from ailoop._urls import quote_segment
 from ailoop._validation import (
@@ -78,7 +78,13 @@ from ailoop._validation import (
     validate_wait_timeout,
 )
 from ailoop._version import __version__
-from ailoop.exceptions import ApprovalDenied, ClientClosedError, ValidationError
+from ailoop._websocket import WebSocketOpener
+from ailoop.exceptions import (
+    ApprovalDenied,
+    ClientClosedError,
+    MalformedResponseError,
+    ValidationError,
+)
 from ailoop.models import (
     AuthorizationContent,
     ChannelInfo,
@@ -127,7 +133,12 @@ class AiloopClient:
     directory, or ``False`` (no checking; logs a warning). Proxies come from the
     environment (``HTTPS_PROXY``, ``HTTP_PROXY``, ``NO_PROXY``), read once, for REST and
     WebSocket alike. ``echo_timeout`` is how long a prompt waits for the server's echo,
-    its delivery receipt.
+    its delivery receipt: the prompt's handshake, send and echo all end within it.
+    ``max_message_bytes`` (default 128 MiB) caps one REST body or WebSocket message: a
+    larger one raises :class:`~ailoop.MessageTooLargeError` before it is held in memory
+    (the default fits any message the server relays and a full 1,000-message history
+    page). ``pool_maxsize`` (default 10) bounds the HTTP connections that all calling
+    threads share; a call waits, within its ``timeout``, while all are busy.
 
     Realtime options: ``realtime=False`` is the pure-HTTP mode for places without
     WebSockets: prompts are then posted over HTTP (``POST /api/v1/messages``), which the
@@ -151,19 +162,20 @@ class AiloopClient:
     .. rubric:: Threads, timeouts and errors
 
     Every method runs in the thread that calls it; one client may be shared by any
-    number of threads (each gets its own HTTP session, each prompt its own short-lived
-    WebSocket connection). Each method's docstring names its kind of blocking, with the
-    terms below.
+    number of threads (they share at most ``pool_maxsize`` HTTP connections; each prompt
+    opens its own short-lived WebSocket connection). Each method's docstring names its
+    kind of blocking, with the terms below.
 
     * **REST read** (``get_*``, ``list_tasks``): one HTTP round trip of at most
-      ``timeout`` seconds; connection failures and 502/503/504 are retried with backoff
-      within that budget.
+      ``timeout`` seconds in all, however slowly the server answers; connection failures
+      and 502/503/504 are retried with backoff within that budget.
     * **REST write** (``say``, ``respond``, task changes): one HTTP round trip of at most
       ``timeout`` seconds, never retried.
     * **Prompt** (``ask``, ``ask_decision``, ``authorize``, ``navigate``): era detection
       on first use where the prompt's form depends on it (REST reads), the realtime
       stream connected (started if needed; at most ``timeout``), the WebSocket handshake
-      (``timeout``), the server's echo (``echo_timeout``) and the stream's sighting of
+      and the server's echo (together at most ``echo_timeout``, the handshake alone at
+      most ``timeout``) and the stream's sighting of
       the prompt (at most ``echo_timeout`` more). No echo raises
       :class:`~ailoop.DeliveryError`. The method returns the prompt as echoed; with
       ``wait=True`` it then blocks until the prompt's *final* response (see
@@ -220,6 +232,8 @@ class AiloopClient:
         ping_timeout: float = StreamSettings.ping_timeout,
         max_pending_messages: int = DEFAULT_MAX_PENDING,
         on_handler_error: Optional[HandlerErrorHook] = None,
+        max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
+        pool_maxsize: int = DEFAULT_POOL_MAXSIZE,
     ) -> None:
         self._options = ClientOptions.build(
             server_url=server_url,
@@ -236,6 +250,8 @@ class AiloopClient:
             ping_timeout=ping_timeout,
             max_pending_messages=max_pending_messages,
             on_handler_error=on_handler_error,
+            max_message_bytes=max_message_bytes,
+            pool_maxsize=pool_maxsize,
         )
         if verify is False:
             logger.warning(
@@ -245,10 +261,10 @@ class AiloopClient:
         options = self._options
         self._closed = threading.Event()
         self._close_lock = threading.Lock()
+        self._opener = WebSocketOpener(options.connection)
         self._build_rest_parts(None)
-        server = options.connection.server
         self._realtime = RealtimeEngine(
-            factory=OptionsSocketFactory(server.ws_url, options.connection.websocket_options()),
+            factory=self._opener,
             history=RestHistory(self._http),
             decode=Message.from_wire,
             settings=options.stream,
@@ -335,7 +351,7 @@ class AiloopClient:
             first = not self._closed.is_set()
             self._closed.set()
         if first:
-            self._agent.abort_all()
+            self._opener.close()
             self._http.close()
         self._realtime.close()
         if first:
@@ -847,7 +863,7 @@ class AiloopClient:
     def _build_rest_parts(self, era: Optional[Era]) -> None:
         """HTTP sessions, prompt connections and era detection, from the options."""
         self._http = HttpTransport(self._options.connection, self._closed)
-        self._agent = AgentConnector(self._options.connection, self._closed)
+        self._agent = AgentConnector(self._opener, self._options.timeout, self._closed)
         self._era = EraDetector(self._http, self._options.forced_era)
         if era is not None:
             self._era.settle(era)
@@ -1304,8 +1320,8 @@ class AiloopClient:
 
     def _undecodable(
         self, exc: ValidationError, method: Optional[str], path: Optional[str]
-    ) -> ValidationError:
-        return ValidationError(
+    ) -> MalformedResponseError:
+        return MalformedResponseError(
             f"the server's answer could not be decoded: {exc.message}",
             method=method,
             path=None if path is None else self._options.connection.server.api_path(path),

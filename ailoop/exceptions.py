@@ -6,9 +6,11 @@ subclass it, so existing ``except ConnectionError`` / ``except TimeoutError`` /
 
     AiloopError
     ├── ConnectionError        (also builtins.ConnectionError)
-    │   └── ServerError        5xx answers, including 503 "server shutting down"
+    │   ├── ServerError        5xx answers, including 503 "server shutting down"
+    │   ├── MalformedResponseError  a body that is not JSON or not the document expected
+    │   └── MessageTooLargeError    a body or frame above ``max_message_bytes``
     ├── TimeoutError           (also builtins.TimeoutError) .last_response
-    ├── ValidationError        (also ValueError) bad arguments, 400/415/422, undecodable data
+    ├── ValidationError        (also ValueError) bad arguments, 400/415/422
     │   └── NotFoundError      404 .message_id / .task_id
     ├── AuthenticationError    401 / 403
     ├── DeliveryError          a prompt whose echo never came back
@@ -41,6 +43,8 @@ __all__ = [
     "ClientClosedError",
     "ConnectionError",
     "DeliveryError",
+    "MalformedResponseError",
+    "MessageTooLargeError",
     "NotFoundError",
     "ServerError",
     "TimeoutError",
@@ -100,6 +104,25 @@ class ServerError(ConnectionError):
     """The server answered with a 5xx status, including 503 "server shutting down"."""
 
 
+class MalformedResponseError(ConnectionError):
+    """The server answered with a body that cannot be decoded: not JSON, or not the ailoop
+    document the request expects (often a sign that ``server_url`` is not an ailoop server).
+    """
+
+
+class MessageTooLargeError(ConnectionError):
+    """A REST body or a WebSocket message is larger than the client's ``max_message_bytes``.
+
+    Raised as soon as the size is known (from ``Content-Length``, the frame header or the
+    bytes counted so far), before the whole body is held in memory. ``limit`` is the cap
+    in bytes.
+    """
+
+    def __init__(self, message: str, *, limit: int, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.limit = limit
+
+
 class TimeoutError(AiloopError, builtins.TimeoutError):
     """A deadline passed: an HTTP read timeout, or a wait for a human's answer.
 
@@ -115,10 +138,11 @@ class TimeoutError(AiloopError, builtins.TimeoutError):
 
 
 class ValidationError(AiloopError, ValueError):
-    """An argument, a request body or a received document is invalid.
+    """An argument or a request body is invalid.
 
-    Raised before anything is sent for bad arguments, for the server's 400/415/422
-    answers, and when data from the server cannot be decoded into a model.
+    Raised before anything is sent for bad arguments, and for the server's 400/415/422
+    answers. Data *from* the server that cannot be decoded raises
+    :class:`MalformedResponseError` instead.
     """
 
 

@@ -9,6 +9,7 @@ from ailoop import (
     AiloopError,
     AuthenticationError,
     ConnectionError,
+    MalformedResponseError,
     NotFoundError,
     ServerError,
     TimeoutError,
@@ -122,18 +123,26 @@ def test_slow_answer_is_a_timeout_error(server):
     assert request_paths(server) == ["GET /api/stats"]
 
 
-def test_undecodable_json_success_is_a_validation_error(server, client):
+def test_undecodable_json_success_is_a_malformed_response(server, client):
     server.fail_route("GET", "/api/stats", 200, body='{"total_viewers": "many"}')
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(MalformedResponseError) as caught:
         client.get_stats()
     assert caught.value.path == "/api/stats"
     assert "could not be decoded" in str(caught.value)
 
 
-def test_non_json_success_is_a_connection_error(server, client):
+def test_non_json_success_is_a_malformed_response(server, client):
     server.fail_route("GET", "/api/v1/health", 200, body="ok", content_type="text/plain")
-    with pytest.raises(ConnectionError, match="not JSON"):
+    with pytest.raises(MalformedResponseError, match="not JSON") as caught:
         client.get_health()
+    assert isinstance(caught.value, ConnectionError)
+    assert server.url.replace("http://", "") in str(caught.value), "names the server"
+
+
+def test_a_history_listing_that_is_not_one_is_a_malformed_response(server, client):
+    server.fail_route("GET", "/api/channels*", 200, body='{"channels": 7}')
+    with pytest.raises(MalformedResponseError):
+        client.get_channels()
 
 
 def test_every_error_is_an_ailoop_error(server, client):

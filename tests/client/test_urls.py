@@ -1,5 +1,7 @@
 """Server URL parsing: schemes, ports, base paths, WebSocket URL, credential redaction."""
 
+import base64
+
 import pytest
 
 from ailoop import ValidationError
@@ -75,10 +77,33 @@ def test_errors_about_a_url_never_quote_its_password():
     assert "***@host" in str(caught.value)
 
 
-def test_redact_url():
-    assert redact_url("http://u:p@h:1/x@y") == "http://***@h:1/x@y"
+def test_redact_url_hides_everything_up_to_the_last_at():
+    assert redact_url("http://u:p@h:1/x") == "http://***@h:1/x"
+    assert redact_url("http://u:p/q?r#s@t@h:1/x") == "http://***@h:1/x"
     assert redact_url("http://h:1/x") == "http://h:1/x"
     assert redact_url("not a url") == "not a url"
+
+
+@pytest.mark.parametrize("password", ["pa/ss", "pa?ss", "pa#ss", "p@ss", "a/b?c#d@e:f", "1234/x"])
+def test_a_password_with_url_delimiters_is_still_a_password(password):
+    server = parse_server_url(f"http://user:{password}@127.0.0.1:9/hil")
+    assert (server.host, server.port, server.base_path) == ("127.0.0.1", 9, "/hil")
+    assert server.basic_auth == "Basic " + base64.b64encode(f"user:{password}".encode()).decode()
+    for shown in (server.base_url, server.display, repr(server), str(server)):
+        assert password not in shown
+
+
+@pytest.mark.parametrize("password", ["pa/ss", "pa?ss", "pa#ss", "p@ss", "x/y?z#w"])
+def test_errors_about_a_bad_url_never_quote_a_password_with_delimiters(password):
+    with pytest.raises(ValidationError) as caught:
+        parse_server_url(f"ftp://user:{password}@host/")
+    assert password not in str(caught.value)
+    assert "user" not in str(caught.value)
+
+
+def test_display_names_scheme_host_port_and_base_path():
+    assert parse_server_url("https://h/x").display == "https://h:443/x"
+    assert parse_server_url("http://[::1]:8").display == "http://[::1]:8"
 
 
 def test_quote_segment_encodes_slashes_and_spaces():

@@ -4,24 +4,31 @@ The realtime stream reads its viewer socket through ``ReadAheadWebSocket`` to sa
 system calls (and two interpreter-lock hand-overs) per frame. Against the stand-in, a
 plain ``websocket.WebSocket`` and a ``ReadAheadWebSocket`` must see the same frames in the
 same order, whatever their sizes (tiny, split across reads, larger than the read-ahead
-buffer), with control frames (pongs) interleaved.
+buffer), with control frames (pongs) interleaved. Both of its overrides of websocket-client
+internals are checked to still take effect: the socket reads per frame are counted, and
+the message cap must refuse a frame from its header.
 """
 
 from __future__ import annotations
 
 import json
+import socket
+import sys
+import time
 import uuid
-from typing import Iterator, List, Tuple
+from typing import Any, Iterator, List, Tuple
 
 import pytest
 import websocket
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ailoop import MessageTooLargeError
 from ailoop._readahead import READ_AHEAD_BYTES, ReadAheadWebSocket
 from ailoop.testing import AiloopTestServer
 
 OPTIONS = {"skip_utf8_validation": True}
+CAP = 1024 * 1024
 texts = st.one_of(
     st.text(max_size=40),
     st.builds(
@@ -57,7 +64,7 @@ def _registered(ws: websocket.WebSocket, channel: str) -> None:
 
 def _pair(server: AiloopTestServer) -> Tuple[websocket.WebSocket, websocket.WebSocket]:
     plain = websocket.WebSocket(**OPTIONS)
-    ahead = ReadAheadWebSocket(**OPTIONS)
+    ahead = ReadAheadWebSocket(max_message_bytes=CAP, **OPTIONS)
     for ws in (plain, ahead):
         ws.connect(server.ws_url, timeout=10)
         _registered(ws, f"readahead-{uuid.uuid4()}")
@@ -103,6 +110,76 @@ def test_frames_larger_than_the_read_ahead_buffer(server: AiloopTestServer) -> N
             server.inject_frame(frame)
         assert _read(ahead, 2) == frames
         assert _read(plain, 2) == frames
+    finally:
+        plain.close()
+        ahead.close()
+
+
+class _CountingSocket:
+    """Delegates to a connected socket, counting ``recv`` calls."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self.reads = 0
+
+    def recv(self, bufsize: int) -> bytes:
+        self.reads += 1
+        return self._sock.recv(bufsize)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+def _wait_buffered(sock: socket.socket, size: int) -> None:
+    """Until ``size`` bytes wait in ``sock``'s receive buffer (FIONREAD), 10 s at most."""
+    import fcntl
+    import struct
+    import termios
+
+    deadline = time.monotonic() + 10.0
+    while True:
+        raw = fcntl.ioctl(sock.fileno(), termios.FIONREAD, struct.pack("i", 0))
+        if struct.unpack("i", raw)[0] >= size or time.monotonic() > deadline:
+            return
+        time.sleep(0.01)  # polling the kernel's buffer, not synchronising with our code
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="FIONREAD through fcntl is POSIX-only")
+def test_read_ahead_serves_many_frames_from_one_socket_read(server: AiloopTestServer) -> None:
+    """If websocket-client stopped calling the ``_recv`` override, every frame would cost
+    two reads again (header, payload), as on the plain socket: this count would show it."""
+    plain, ahead = _pair(server)
+    frames = [f"frame {index}" for index in range(200)]
+    try:
+        for frame in frames:
+            server.inject_frame(frame)
+        counters = []
+        for ws in (plain, ahead):
+            _wait_buffered(ws.sock, sum(2 + len(frame) for frame in frames))
+            counter = _CountingSocket(ws.sock)
+            ws.sock = counter
+            counters.append(counter)
+        assert _read(plain, len(frames)) == frames
+        assert _read(ahead, len(frames)) == frames
+        plain_reads, ahead_reads = (counter.reads for counter in counters)
+        assert plain_reads >= 2 * len(frames)
+        assert ahead_reads <= 2, f"{ahead_reads} socket reads for {len(frames)} frames"
+    finally:
+        for ws in (plain, ahead):
+            if isinstance(ws.sock, _CountingSocket):
+                ws.sock = ws.sock._sock
+            ws.close()
+
+
+def test_a_message_above_the_cap_is_refused_from_its_header(server: AiloopTestServer) -> None:
+    """The frame reader's ``recv_length`` override refuses it before reading the payload."""
+    plain, ahead = _pair(server)
+    try:
+        server.inject_frame("y" * (CAP + 1))
+        with pytest.raises(MessageTooLargeError) as caught:
+            ahead.recv_data_frame(True)
+        assert caught.value.limit == CAP
+        assert len(ahead._buffer) < READ_AHEAD_BYTES + 16, "the payload was not buffered"
     finally:
         plain.close()
         ahead.close()

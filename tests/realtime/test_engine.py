@@ -5,9 +5,12 @@ from typing import Any, Dict, Iterator, List, Optional
 import pytest
 import requests
 
+from ailoop._connection import ConnectionSettings
 from ailoop._connection_state import ConnectionState
 from ailoop._realtime import RealtimeEngine
-from ailoop._stream import OptionsSocketFactory, StreamSettings
+from ailoop._stream import StreamSettings
+from ailoop._urls import parse_server_url
+from ailoop._websocket import WebSocketOpener
 from ailoop.exceptions import ClientClosedError, DeliveryError, TimeoutError
 from ailoop.models import Message
 from ailoop.testing import AiloopTestServer
@@ -51,8 +54,12 @@ class RequestsHistory:
 @pytest.fixture
 def engine(server: AiloopTestServer) -> Iterator[RealtimeEngine]:
     history = RequestsHistory(server.url)
+    settings = ConnectionSettings.build(
+        parse_server_url(server.url), timeout=WAIT, token=None, verify=True, user_agent="test"
+    )
+    opener = WebSocketOpener(settings)
     realtime = RealtimeEngine(
-        factory=OptionsSocketFactory(server.ws_url, {"skip_utf8_validation": True}),
+        factory=opener,
         history=history,
         decode=Message.from_wire,
         settings=StreamSettings(reconnect_attempts=50, reconnect_delay=0.05, connect_timeout=WAIT),
@@ -62,6 +69,7 @@ def engine(server: AiloopTestServer) -> Iterator[RealtimeEngine]:
     )
     yield realtime
     realtime.close()
+    opener.close()
     history.close()
 
 

@@ -70,7 +70,9 @@ def test_thirty_forced_reconnects_lose_and_duplicate_nothing(
             m.id for m in sent if m.channel == channel
         ]
     assert stream_threads() == threads, "reconnects leave no extra thread"
-    assert socket_count() <= sockets, "reconnects leave no extra socket"
+    # The HTTP pool may open one more connection (both ends are in this process) for the
+    # stream's catch-up running beside say(); a leak per reconnect would show 30 or more.
+    assert socket_count() <= sockets + 2, "reconnects leave no extra socket"
 
 
 def test_handlers_keep_server_order_across_a_reconnect(

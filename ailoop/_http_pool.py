@@ -1,0 +1,222 @@
+"""HTTP connections for every calling thread: a bounded pool, call deadlines, cutting on close.
+
+``requests.Session`` is not guaranteed to be thread-safe (psf/requests#2766), so a Session
+is never shared by two calls at once: :class:`SessionPool` holds at most ``pool_maxsize``
+Sessions of one connection each, and every call checks one out for its duration (waiting,
+within its deadline, while all are busy). So a client never holds more than
+``pool_maxsize`` sockets, however many threads call it, and keeps nothing for threads that
+ended. Checking out costs one lock round trip; the Sessions and their connections are
+reused, most recently used first.
+
+``requests``' timeout bounds each socket read, not a call: a server that trickles its
+headers or body a byte at a time keeps every read within it. Inside a :class:`CallScope`,
+the responses of these Sessions read their socket through :class:`_DeadlineReader`, which
+sets each read's timeout to what is left of the call's deadline and fails once it has
+passed. The scope also records the socket so that :meth:`SessionPool.close` can shut it
+down, waking a thread blocked reading an answer at once. (A TCP connect in progress is
+bounded by the timeout alone: the socket is not ours until it is connected.)
+"""
+
+import contextlib
+import http.client
+import io
+import socket
+import threading
+import time
+from typing import Any, Dict, Iterator, List, Optional, Set, Type
+
+import requests
+import requests.adapters
+
+from ailoop._connection import ConnectionSettings
+from ailoop.exceptions import ClientClosedError, TimeoutError
+
+__all__ = ["CallScope", "SessionPool"]
+
+_current = threading.local()
+"""``_current.scope``: the :class:`CallScope` of the call running in this thread, if any."""
+
+
+class CallScope:
+    """One call's deadline (``time.monotonic()``) and the sockets it reads from."""
+
+    __slots__ = ("_pool", "deadline", "sockets")
+
+    def __init__(self, pool: "SessionPool", deadline: float) -> None:
+        self._pool = pool
+        self.deadline = deadline
+        self.sockets: List[socket.socket] = []
+
+    def track(self, sock: socket.socket) -> None:
+        """Record ``sock`` (cut by :meth:`SessionPool.close` until the scope ends)."""
+        self.sockets.append(sock)
+        self._pool._track(sock)
+
+
+class SessionPool:
+    """At most ``settings.pool_maxsize`` Sessions, each used by one call at a time."""
+
+    def __init__(self, settings: ConnectionSettings) -> None:
+        self._settings = settings
+        self._condition = threading.Condition(threading.Lock())
+        self._idle: List[requests.Session] = []
+        self._created = 0
+        self._closed = False
+        self._live: Set[socket.socket] = set()
+
+    @contextlib.contextmanager
+    def session(self, deadline: float) -> Iterator[requests.Session]:
+        """A Session for one call ending by ``deadline``, and that call's scope: answers
+        read within the block honour the deadline and are cut by :meth:`close`.
+        Raises :class:`~ailoop.exceptions.TimeoutError` when no Session frees up in time,
+        :class:`~ailoop.exceptions.ClientClosedError` after :meth:`close`.
+        """
+        session = self._checkout(deadline)
+        scope = CallScope(self, deadline)
+        _current.scope = scope
+        try:
+            yield session
+        finally:
+            _current.scope = None
+            if scope.sockets:
+                with self._condition:
+                    self._live.difference_update(scope.sockets)
+            self._checkin(session)
+
+    def close(self) -> None:
+        """Shut down the sockets of calls in flight (they fail at once), close the idle
+        Sessions, and close the others as their calls end; idempotent.
+        """
+        with self._condition:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            live = list(self._live)
+            self._condition.notify_all()
+        for sock in live:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        for session in idle:
+            session.close()
+
+    def _checkout(self, deadline: float) -> requests.Session:
+        with self._condition:
+            while True:
+                if self._closed:
+                    raise ClientClosedError("the client is closed")
+                if self._idle:
+                    return self._idle.pop()
+                if self._created < self._settings.pool_maxsize:
+                    self._created += 1
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(
+                        "no HTTP connection became free in time: all "
+                        f"pool_maxsize={self._settings.pool_maxsize} are busy"
+                    )
+                self._condition.wait(remaining)
+        return self._new_session()
+
+    def _checkin(self, session: requests.Session) -> None:
+        with self._condition:
+            if not self._closed:
+                self._idle.append(session)
+                self._condition.notify()
+                return
+        session.close()
+
+    def _track(self, sock: socket.socket) -> None:
+        with self._condition:
+            closed = self._closed
+            if not closed:
+                self._live.add(sock)
+        if closed:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def _new_session(self) -> requests.Session:
+        settings = self._settings
+        session = requests.Session()
+        session.trust_env = False
+        session.headers.update(settings.headers)
+        session.verify = settings.verify
+        session.proxies.update(settings.proxies)
+        adapter = _DeadlineAdapter(pool_connections=1, pool_maxsize=1)
+        session.mount("http://", adapter)
+        session.mount("https://", adapter)
+        return session
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket's raw reader whose every read ends by the call's deadline."""
+
+    def __init__(self, raw: Any, sock: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self._raw = raw
+        self._sock = sock
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> Optional[int]:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise socket.timeout("the call's deadline passed")
+        self._sock.settimeout(remaining)
+        result: Optional[int] = self._raw.readinto(buffer)
+        return result
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    """``http.client`` response reading through a :class:`_DeadlineReader` in a scope."""
+
+    def __init__(self, sock: socket.socket, *args: Any, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        scope: Optional[CallScope] = getattr(_current, "scope", None)
+        if scope is None:
+            return
+        scope.track(sock)
+        raw = self.fp.detach()
+        self.fp = io.BufferedReader(_DeadlineReader(raw, sock, scope.deadline))
+
+
+_POOL_CLASSES: Dict[type, type] = {}
+
+
+def _deadline_pool(pool_class: Type[Any]) -> Type[Any]:
+    """``pool_class`` whose connections answer with :class:`_DeadlineResponse`."""
+    derived = _POOL_CLASSES.get(pool_class)
+    if derived is None:
+        connection_class = pool_class.ConnectionCls
+        connection = type(
+            connection_class.__name__, (connection_class,), {"response_class": _DeadlineResponse}
+        )
+        derived = type(pool_class.__name__, (pool_class,), {"ConnectionCls": connection})
+        _POOL_CLASSES[pool_class] = derived
+    return derived
+
+
+def _install(manager: Any) -> Any:
+    classes = manager.pool_classes_by_scheme
+    manager.pool_classes_by_scheme = {
+        scheme: cls if cls in _POOL_CLASSES.values() else _deadline_pool(cls)
+        for scheme, cls in classes.items()
+    }
+    return manager
+
+
+class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    """``HTTPAdapter`` whose pools (proxied ones included) read through call deadlines."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        _install(self.poolmanager)
+
+    def proxy_manager_for(self, proxy: Any, **proxy_kwargs: Any) -> Any:
+        return _install(super().proxy_manager_for(proxy, **proxy_kwargs))
