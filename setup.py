@@ -59,7 +59,10 @@ setup(
     python_requires=">=3.8",
     install_requires=[
         "requests>=2.25",
-        "websocket-client>=1.5",
+        # ailoop._readahead overrides websocket-client internals (WebSocket._recv and the
+        # frame reader's recv_length): bounded below the next major release, and tox's
+        # ws-oldest / ws-newest environments test both ends of this range.
+        "websocket-client>=1.5,<2",
         "dataclasses-json>=0.5.7",
         "backoff>=2.0",
         "typing_extensions>=4.6",

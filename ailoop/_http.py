@@ -123,7 +123,7 @@ class HttpTransport:
         """
         result = self.fetch(method, path, params=params, body=body)
         if result.status >= 300:
-            raise error_for_status(result, method, self._settings.server.api_path(path))
+            raise error_for_status(result, method, path, self._settings.server)
         try:
             return json.loads(result.body)
         except (ValueError, RecursionError):
@@ -273,8 +273,14 @@ def _retry_delays() -> Iterator[float]:
         yield backoff.full_jitter(next(waits))
 
 
-def error_for_status(result: HttpResult, method: str, path: str) -> AiloopError:
-    """The :mod:`ailoop.exceptions` error for a non-success HTTP answer."""
+def error_for_status(
+    result: HttpResult, method: str, route: str, server: ServerURL
+) -> AiloopError:
+    """The :mod:`ailoop.exceptions` error for a non-success HTTP answer to ``route`` (an
+    API path without the base path) on ``server``; the errors that stand for a failure of
+    the server (5xx, 401/403, other statuses) name it.
+    """
+    path = server.api_path(route)
     status = result.status
     server_text = server_error_text(result)
     error_class: Type[AiloopError]
@@ -291,16 +297,16 @@ def error_for_status(result: HttpResult, method: str, path: str) -> AiloopError:
         )
     if status in (401, 403):
         error_class = AuthenticationError
-        summary = "the server refused the credentials; check the token"
+        summary = f"{server.display} refused the credentials; check the token"
     elif status in (400, 405, 413, 415, 422):
         error_class = ValidationError
         summary = "the server rejected the request"
     elif status >= 500:
         error_class = ServerError
-        summary = "the server failed"
+        summary = f"{server.display} failed"
     else:
         error_class = AiloopError
-        summary = "unexpected HTTP answer"
+        summary = f"unexpected HTTP answer from {server.display}"
     return error_class(
         _status_sentence(status, server_text, summary),
         status_code=status,

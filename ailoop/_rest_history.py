@@ -48,7 +48,7 @@ class RestHistory:
         if result.status == 404:
             return None
         if result.status >= 300:
-            raise error_for_status(result, "GET", self._full(path))
+            raise error_for_status(result, "GET", path, self._http.server)
         try:
             body = json.loads(result.body)
         except (ValueError, RecursionError):
@@ -56,9 +56,6 @@ class RestHistory:
         if not isinstance(body, dict):
             raise self._malformed("a body that is not a stored message", path)
         return body
-
-    def _full(self, path: str) -> str:
-        return self._http.server.api_path(path)
 
     def _list(self, body: Any, key: str, path: str) -> List[Any]:
         items = body.get(key) if isinstance(body, dict) else None

@@ -22,7 +22,7 @@ import socket
 import ssl
 import time
 import weakref
-from typing import Any, Dict, Iterator, Optional, Tuple
+from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
 from urllib.parse import unquote, urlsplit
 
 import websocket
@@ -105,7 +105,7 @@ class WebSocketOpener:
         status = _handshake_status(ws)
         if status is not None and status != 101:  # older websocket-client: a 3xx "connects"
             ws.shutdown()  # type: ignore[no-untyped-call]
-            raise self._redirect(ws, status)
+            raise self._redirect(status, _handshake_headers(ws))
 
     @contextlib.contextmanager
     def guard(self, ws: websocket.WebSocket, deadline: float) -> Iterator[Guard]:
@@ -126,7 +126,7 @@ class WebSocketOpener:
             return self._refused(exc)
         status = _handshake_status(ws)
         if status in _REDIRECTS:
-            return self._redirect(ws, status)
+            return self._redirect(status, _handshake_headers(ws))
         if guard.expired:
             return self._stalled(allowed)
         if isinstance(exc, (websocket.WebSocketTimeoutException, socket.timeout)):
@@ -146,9 +146,13 @@ class WebSocketOpener:
 
     def _refused(self, exc: websocket.WebSocketBadStatusException) -> AiloopError:
         status = exc.status_code
-        headers = exc.resp_headers or {}
+        headers = getattr(exc, "resp_headers", None) or {}
+        if status in _REDIRECTS:  # some releases raise for the 3xx they do not follow
+            return self._redirect(status, headers)
         content_type = str(headers.get("content-type", ""))
-        body = exc.resp_body if isinstance(exc.resp_body, bytes) else b""
+        body = getattr(exc, "resp_body", None)  # not in the oldest allowed releases
+        if not isinstance(body, bytes):
+            body = b""
         details = self._details(
             status_code=status,
             server_message=server_error_text(HttpResult(status, content_type, body)),
@@ -171,9 +175,7 @@ class WebSocketOpener:
             f"{server} refused the WebSocket handshake (HTTP {status})", **details
         )
 
-    def _redirect(self, ws: websocket.WebSocket, status: int) -> AiloopError:
-        response = getattr(ws, "handshake_response", None)
-        headers = getattr(response, "headers", None) or {}
+    def _redirect(self, status: int, headers: Mapping[str, Any]) -> AiloopError:
         location = str(headers.get("location", ""))[:_MAX_LOCATION_TEXT]
         where = f" to {redact_url(location)}" if location else ""
         return ConnectionError(
@@ -198,6 +200,12 @@ def _handshake_status(ws: websocket.WebSocket) -> Optional[int]:
     response = getattr(ws, "handshake_response", None)
     status = getattr(response, "status", None)
     return int(status) if status is not None else None
+
+
+def _handshake_headers(ws: websocket.WebSocket) -> Mapping[str, Any]:
+    response = getattr(ws, "handshake_response", None)
+    headers: Optional[Mapping[str, Any]] = getattr(response, "headers", None)
+    return headers or {}
 
 
 def _sslopt(settings: ConnectionSettings) -> Dict[str, Any]:

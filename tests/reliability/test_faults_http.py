@@ -195,13 +195,13 @@ def test_a_reset_answer_post_is_never_resent(
     assert sent(server, "POST", path) == 1
 
 
-def test_a_200_html_page_is_a_connection_error_not_a_decode_error(
+def test_a_200_html_page_is_a_malformed_response_not_a_decode_error(
     server: AiloopTestServer, client: AiloopClient
 ) -> None:
     server.fail_route("GET", HEALTH, 200, "<html><body>captive portal</body></html>", "text/html")
     with pytest.raises(ailoop.ConnectionError) as caught:
         client.get_health()
-    assert_typed(caught.value, ailoop.ConnectionError, "GET", HEALTH)
+    assert_typed(caught.value, ailoop.MalformedResponseError, "GET", HEALTH)
 
 
 def test_a_refused_connection_is_a_connection_error(

@@ -1,0 +1,62 @@
+"""Issue 15: the HTTP connections of many calling threads are bounded by ``pool_maxsize``
+(default 10), and nothing is kept for threads that ended. A forwarding front counts the
+connections the client opens to the stand-in."""
+
+import queue
+import threading
+import time
+from typing import Any, List
+
+import pytest
+
+from ailoop import AiloopClient
+from ailoop.testing import AiloopTestServer
+
+from ._hostile import Front
+
+THREADS = 1000
+
+
+def _all_at_once(client: AiloopClient, threads: int) -> List[Any]:
+    start = threading.Barrier(threads)
+    outcomes: queue.Queue[Any] = queue.Queue()
+
+    def call() -> None:
+        try:
+            start.wait(60)
+            outcomes.put(client.get_stats())
+        except BaseException as exc:  # reported by the test thread
+            outcomes.put(exc)
+
+    workers = [
+        threading.Thread(target=call, name=f"pool-caller-{n}", daemon=True) for n in range(threads)
+    ]
+    for worker in workers:
+        worker.start()
+    results = [outcomes.get(timeout=120) for _ in workers]
+    for worker in workers:
+        worker.join(10)
+    return results
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pool_maxsize", [None, 3])
+def test_a_thousand_threads_share_at_most_pool_maxsize_connections(
+    stand_in: AiloopTestServer, pool_maxsize: Any
+) -> None:
+    limit = 10 if pool_maxsize is None else pool_maxsize
+    options = {} if pool_maxsize is None else {"pool_maxsize": pool_maxsize}
+    with Front(stand_in.port, {}) as front:
+        client = AiloopClient(front.url, timeout=60, **options)
+        with client:
+            results = _all_at_once(client, THREADS)
+            failures = [r for r in results if isinstance(r, BaseException)]
+            assert not failures, failures[0]
+            assert front.peak_open <= limit, f"{front.peak_open} connections at once"
+            assert front.accepted <= limit, f"{front.accepted} connections opened in all"
+            # every calling thread has ended: the client still holds only its pool
+            assert front.open_now <= limit
+        deadline = time.monotonic() + 5
+        while front.open_now and time.monotonic() < deadline:
+            time.sleep(0.02)  # polling the front's count, not synchronising with the client
+        assert front.open_now == 0, "close() released every connection"
