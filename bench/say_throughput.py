@@ -76,13 +76,13 @@ def raw_httpx_call(client: httpx.Client, url: str, body: bytes) -> Callable[[], 
 
 
 def mirrored_session(client: AiloopClient) -> requests.Session:
-    """A plain Session with the SDK Session's options (``trust_env``, headers, TLS, proxies)."""
-    sdk_session = client._http._session()  # the benchmark mirrors the SDK's own options
+    """A plain Session with the SDK Sessions' options (``trust_env``, headers, TLS, proxies)."""
+    settings = client._options.connection  # the benchmark mirrors the SDK's own options
     session = requests.Session()
-    session.trust_env = sdk_session.trust_env
-    session.headers.update(sdk_session.headers)
-    session.verify = sdk_session.verify
-    session.proxies.update(sdk_session.proxies)
+    session.trust_env = False  # the SDK resolved the environment once, into its settings
+    session.headers.update(settings.headers)
+    session.verify = settings.verify
+    session.proxies.update(settings.proxies)
     return session
 
 
