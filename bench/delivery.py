@@ -127,6 +127,15 @@ def run(quick: bool) -> BenchResult:
             paired_ratio(sdk, readahead).describe(),
         )
     )
+    result.rows.append(
+        reference_row(
+            "2c. same, CPU per message (all threads of the process)",
+            sdk_cpu.describe(1),
+            f"raw `recv` + `json.loads`: {raw_cpu.describe(1)}",
+            paired_ratio(raw_cpu, sdk_cpu).describe()
+            + " (raw CPU / SDK CPU: the rate ratio on an idle core)",
+        )
+    )
     result.details.extend(
         [
             f"{rounds} alternating rounds of {count} frames (notification, response, decision, "

@@ -18,12 +18,21 @@ import threading
 import time
 import traceback
 from multiprocessing.connection import Connection
-from typing import Any, Callable, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import requests
+import websocket
 
 from ailoop.client import AiloopClient
-from bench.harness import BenchResult, Row, Series, alternate, paired_ratio, verdict
+from bench.harness import (
+    BenchResult,
+    Row,
+    Series,
+    alternate,
+    paired_ratio,
+    reference_row,
+    verdict,
+)
 from bench.raw_ws import open_viewer, recv_json
 from bench.say_throughput import HEADERS
 from bench.server import StandInProcess
@@ -48,6 +57,17 @@ class _OwnMessages:
             self.finished_at = time.perf_counter()
             self.done.set()
 
+    def drained(self, post_marker: Callable[[], object], count: int) -> None:
+        """Post one marker and wait until it came back (the connection's replay of the
+        history, which precedes it, is then read), then expect ``count`` messages.
+        """
+        post_marker()
+        if not self.done.wait(WAIT_SECONDS):
+            raise RuntimeError("the marker posted before the round never arrived")
+        self.count = 0
+        self.expected = count
+        self.done.clear()
+
 
 def _notification(channel: str, index: int) -> bytes:
     return json.dumps(
@@ -62,27 +82,31 @@ def _notification(channel: str, index: int) -> bytes:
     ).encode("utf-8")
 
 
-def _sdk_round(url: str, channel: str, count: int, go: Any) -> Callable[[], float]:
+def _sdk_round(url: str, channel: str, count: int, go: Any) -> Callable[[], Tuple[float, float]]:
     client = AiloopClient(url, channel=channel)
-    own = _OwnMessages(count)
+    own = _OwnMessages(1)
     client.add_message_handler(lambda message: own.seen())
     client.connect_websocket()
+    own.drained(lambda: client.say("marker"), count)
 
-    def work() -> float:
+    def work() -> Tuple[float, float]:
         try:
             go.wait()
+            cpu_before = time.process_time()
             for index in range(count):
                 client.say(f"worker message {index}")
             if not own.done.wait(WAIT_SECONDS):
                 raise RuntimeError(f"SDK worker received {own.count} of {count}")
-            return own.finished_at
+            return own.finished_at, time.process_time() - cpu_before
         finally:
             client.close()
 
     return work
 
 
-def _raw_round(url: str, ws_url: str, channel: str, count: int, go: Any) -> Callable[[], float]:
+def _raw_round(
+    url: str, ws_url: str, channel: str, count: int, go: Any
+) -> Callable[[], Tuple[float, float]]:
     import datetime
     import uuid
 
@@ -91,21 +115,37 @@ def _raw_round(url: str, ws_url: str, channel: str, count: int, go: Any) -> Call
     ws = open_viewer(ws_url, timeout=WAIT_SECONDS)
     session = requests.Session()
     session.trust_env = False
-    own = _OwnMessages(count)
+    own = _OwnMessages(1)
 
     def read() -> None:
-        while not own.done.is_set():
-            frame = recv_json(ws)
-            if isinstance(frame, dict) and frame.get("channel") == channel:
-                own.seen()
+        try:
+            while True:
+                frame = recv_json(ws)
+                if isinstance(frame, dict) and frame.get("channel") == channel:
+                    own.seen()
+        except (websocket.WebSocketException, OSError, ValueError):
+            return  # the socket was shut down at the end of the round
 
     reader = threading.Thread(target=read, name="bench-raw-reader", daemon=True)
     reader.start()
     post_url = url + "/api/v1/messages"
 
-    def work() -> float:
+    def post(index: int) -> None:
+        body = json.loads(_notification(channel, index))
+        body["id"] = str(uuid.uuid4())
+        body["timestamp"] = wire_timestamp(datetime.datetime.now(datetime.timezone.utc))
+        response = session.post(
+            post_url, data=json.dumps(body).encode(), headers=HEADERS, timeout=60
+        )
+        response.raise_for_status()
+        response.json()
+
+    own.drained(lambda: post(-1), count)
+
+    def work() -> Tuple[float, float]:
         try:
             go.wait()
+            cpu_before = time.process_time()
             for index in range(count):
                 body = json.loads(_notification(channel, index))
                 body["id"] = str(uuid.uuid4())
@@ -117,9 +157,9 @@ def _raw_round(url: str, ws_url: str, channel: str, count: int, go: Any) -> Call
                 response.json()
             if not own.done.wait(WAIT_SECONDS):
                 raise RuntimeError(f"raw worker received {own.count} of {count}")
-            return own.finished_at
+            return own.finished_at, time.process_time() - cpu_before
         finally:
-            ws.close()
+            ws.shutdown()
             session.close()
             reader.join(10)
 
@@ -138,7 +178,7 @@ def _worker(conn: Connection, index: int, url: str, ws_url: str, go: Any) -> Non
                 work = _sdk_round(url, channel, count, go)
             else:
                 work = _raw_round(url, ws_url, channel, count, go)
-            conn.send(("ready", 0.0))
+            conn.send(("ready", (0.0, 0.0)))
             conn.send(("done", work()))
         except Exception:
             conn.send(("error", traceback.format_exc()))
@@ -151,6 +191,7 @@ class Fleet:
         context = multiprocessing.get_context("fork")
         self.count = count
         self.go = context.Event()
+        self.cpu_ms: Dict[str, List[float]] = {"sdk": [], "raw": []}
         self.pipes: List[Connection] = []
         self.processes: List[Any] = []
         for index in range(WORKERS):
@@ -165,13 +206,14 @@ class Fleet:
             self.pipes.append(parent)
             self.processes.append(process)
 
-    def _expect(self, pipe: Connection, wanted: str) -> float:
+    def _expect(self, pipe: Connection, wanted: str) -> Tuple[float, float]:
         if not pipe.poll(WAIT_SECONDS):
             raise RuntimeError(f"a worker did not answer {wanted!r} in time")
         status, value = pipe.recv()
         if status == "error":
             raise RuntimeError(f"worker failed:\n{value}")
-        return float(value)
+        finished, cpu = value
+        return float(finished), float(cpu)
 
     def round(self, kind: str) -> float:
         """One round of ``kind`` ("sdk" or "raw"); messages per second over all workers."""
@@ -182,8 +224,11 @@ class Fleet:
             self._expect(pipe, "ready")
         started = time.perf_counter()
         self.go.set()
-        finished = max(self._expect(pipe, "done") for pipe in self.pipes)
-        return WORKERS * self.count / (finished - started)
+        results = [self._expect(pipe, "done") for pipe in self.pipes]
+        finished = max(done for done, _ in results)
+        messages = WORKERS * self.count
+        self.cpu_ms[kind].append(sum(cpu for _, cpu in results) / messages * 1000)
+        return messages / (finished - started)
 
     def stop(self) -> None:
         """End every worker."""
@@ -212,6 +257,9 @@ def run(quick: bool) -> BenchResult:
     sdk = Series("SDK workers", "msg/s", samples["sdk"])
     raw = Series("raw workers", "msg/s", samples["raw"])
     ratio = paired_ratio(sdk, raw)
+    sdk_cpu = Series("SDK CPU", "ms", fleet.cpu_ms["sdk"][1:])
+    raw_cpu = Series("raw CPU", "ms", fleet.cpu_ms["raw"][1:])
+    efficiency = paired_ratio(raw_cpu, sdk_cpu)
     result = BenchResult(key="fleet", title=f"12. {WORKERS} worker processes, one server")
     result.rows.append(
         Row(
@@ -223,6 +271,14 @@ def run(quick: bool) -> BenchResult:
             verdict=verdict(ratio.median >= GOAL),
         )
     )
+    result.rows.append(
+        reference_row(
+            "12b. same, workers' CPU per message (all 16 processes)",
+            sdk_cpu.describe(3),
+            f"raw workers: {raw_cpu.describe(3)}",
+            efficiency.describe() + " (raw CPU / SDK CPU: above 1, the SDK uses less)",
+        )
+    )
     result.details.extend(
         [
             f"{rounds} alternating rounds (one warm-up discarded); per round each of the "
@@ -232,11 +288,14 @@ def run(quick: bool) -> BenchResult:
             f"all workers' messages over the time from the common start to the last "
             "worker's last message.",
             "",
-            f"- Per-round ratios: {', '.join(f'{v:.2f}' for v in ratio.values)}. The "
+            f"- Per-round throughput ratios: {', '.join(f'{v:.2f}' for v in ratio.values)}; "
+            f"CPU ratios: {', '.join(f'{v:.2f}' for v in efficiency.values)}. The "
             f"stand-in (one Python process) and {WORKERS} workers share "
             f"{multiprocessing.cpu_count()} cores (load average after the rounds: "
             f"{'/'.join(str(v) for v in loads[0])}), so the server's own CPU time bounds "
-            "both contenders and the spread between rounds is large.",
+            "both contenders and the spread between rounds is large; the CPU the workers spend "
+            "per message (row 12b: each worker's process CPU time from the start to its last "
+            "message, summed) is the steadier comparison.",
         ]
     )
     return result
