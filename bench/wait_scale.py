@@ -1,13 +1,14 @@
 """Items 8 and 9: many threads calling ``wait_for_response`` at once, and the HTTP
 connections they leave behind.
 
-The channel holds 1,000 authorization prompts sent by another connection (so the measured
-client did not send them, as with the CLI's ``wait`` or another process's prompt). Each
-round starts ``THREADS`` threads, releases them together, and each calls
-``wait_for_response(prompt_id, timeout=0)``: register the wait, do whatever the SDK does
-to check for an answer, and give up at once. The clock runs from the release to the last
-thread's return, i.e. the time to register every wait. Baseline: the same number of
-threads each doing one ``GET /api/v1/messages/{id}`` on one shared ``requests.Session``.
+Four channels each hold 250 authorization prompts sent by another connection (so the
+measured client did not send them, as with the CLI's ``wait`` or another process's
+prompt), already answered the web UI's way, among older notifications: ~1,000 messages
+per channel, the most the server keeps. Each round starts one thread per prompt, releases
+them together, and each calls ``wait_for_response(prompt_id, timeout=60)``: register the
+wait, check for an answer the way the SDK does, and return the answer it finds. The clock
+runs from the release to the last thread's return. Baseline: the same number of threads
+each doing one ``GET /api/v1/messages/{id}`` on one shared ``requests.Session``.
 Each SDK round uses a fresh client whose stream is connected before the release; the
 stand-in counts the HTTP requests of each round. After the SDK threads have ended, the
 process's open sockets and resident memory show what the client keeps for them.
@@ -29,21 +30,27 @@ from ailoop.client import AiloopClient
 from bench.delivery import wait_connected
 from bench.harness import BenchResult, Row, Series, alternate, paired_ratio, verdict
 from bench.raw_ws import SOCKET_OPTIONS, authorization_frame, recv_json
+from bench.replay_growth import seed_history
 from bench.server import StandInProcess
 
 GOAL = 2.0
-CHANNEL = "bench-waits"
+CHANNELS = [f"bench-waits-{index}" for index in range(4)]
 PROMPTS = 1000
+PADDING = 450  # notifications per channel, older than its prompts
 POOL_GOAL = 10  # the default ``pool_maxsize``
 JOIN_SECONDS = 300.0
+APPROVE = "authorization_approved"
 
 
-def send_prompts(ws_url: str, count: int, channel: str) -> List[str]:
-    """Send ``count`` authorization prompts on one agent connection; their ids."""
+def send_prompts(ws_url: str, count: int, channels: List[str]) -> List[str]:
+    """Send ``count`` authorization prompts over ``channels`` on one agent connection;
+    their ids.
+    """
     ws = websocket.create_connection(ws_url, timeout=30, **SOCKET_OPTIONS)
     try:
         ids = [str(uuid.uuid4()) for _ in range(count)]
         for index, message_id in enumerate(ids):
+            channel = channels[index % len(channels)]
             ws.send(authorization_frame(channel, f"bench wait {index}", message_id))
         wanted = set(ids)
         while wanted:
@@ -112,8 +119,8 @@ class WaitRounds:
         self.unexpected: List[str] = []
 
     def sdk(self) -> float:
-        """One round of ``len(prompt_ids)`` concurrent ``wait_for_response(timeout=0)``."""
-        with AiloopClient(self.server.url, channel=CHANNEL) as client:
+        """One round of ``len(prompt_ids)`` concurrent ``wait_for_response`` calls."""
+        with AiloopClient(self.server.url, channel=CHANNELS[0]) as client:
             wait_connected(client)
             self.server.call("requests")  # clear the log: count this round's requests only
             sockets_before, rss_before = open_sockets(), rss_mib()
@@ -121,10 +128,12 @@ class WaitRounds:
             def waiter(prompt_id: str) -> Callable[[], None]:
                 def wait() -> None:
                     try:
-                        client.wait_for_response(prompt_id, timeout=0)
+                        answer = client.wait_for_response(prompt_id, timeout=JOIN_SECONDS / 2)
                     except AiloopError as exc:
-                        if type(exc).__name__ != "TimeoutError":
-                            self.unexpected.append(f"{type(exc).__name__}: {exc}")
+                        self.unexpected.append(f"{type(exc).__name__}: {exc}")
+                        return
+                    if getattr(answer.content, "response_type", None) != APPROVE:
+                        self.unexpected.append(f"unexpected answer: {answer.content!r}")
 
                 return wait
 
@@ -161,7 +170,11 @@ def run(quick: bool) -> BenchResult:
     threads = 200 if quick else PROMPTS
     rounds = 3 if quick else 5
     with StandInProcess() as server:
-        prompt_ids = send_prompts(server.ws_url, PROMPTS, CHANNEL)[-threads:]
+        seed_history(server.url, CHANNELS, PADDING)
+        prompt_ids = send_prompts(server.ws_url, PROMPTS, CHANNELS)
+        for prompt_id in prompt_ids:
+            server.call("respond", message_id=prompt_id, response_type=APPROVE)
+        prompt_ids = prompt_ids[-threads:]
         contenders = WaitRounds(server, prompt_ids)
         samples = alternate(rounds, {"sdk": contenders.sdk, "raw": contenders.raw})
     sdk = Series(f"{threads} waits", "s", samples["sdk"])
@@ -175,7 +188,8 @@ def run(quick: bool) -> BenchResult:
     result.rows.append(
         Row(
             item=f"8. {threads:,} threads calling `wait_for_response` at once",
-            sdk=f"{sdk.describe(2)} to register all waits; {per_wait:.2f} HTTP requests per wait",
+            sdk=f"{sdk.describe(2)} until every wait returned its answer; "
+            f"{per_wait:.2f} HTTP requests per wait",
             baseline=f"{threads:,} threads, one GET each on a shared `requests.Session`: "
             f"{raw.describe(2)}",
             ratio=ratio.describe() + " (time)",
@@ -195,10 +209,12 @@ def run(quick: bool) -> BenchResult:
     )
     result.details.extend(
         [
-            f"{rounds} alternating rounds (one warm-up discarded) against a channel holding "
-            f"{PROMPTS:,} prompts sent by another connection; {threads:,} threads per round, "
-            "released together, each calling `wait_for_response(id, timeout=0)` (SDK, a "
-            "fresh client per round with its stream connected first) or one GET (raw).",
+            f"{rounds} alternating rounds (one warm-up discarded) against {len(CHANNELS)} "
+            f"channels holding {PROMPTS:,} prompts in all, sent by another connection and "
+            f"already answered (`{APPROVE}`, the web UI's way), after {PADDING} older "
+            f"notifications each; {threads:,} threads per round, released together, each "
+            "calling `wait_for_response(id)` and getting the answer (SDK, a fresh client "
+            "per round with its stream connected first) or doing one GET (raw).",
             "",
             f"- HTTP requests of the last SDK round: {shown}.",
             f"- Sockets this process kept open after the SDK round's threads had ended, "
