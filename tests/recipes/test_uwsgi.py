@@ -19,6 +19,7 @@ from typing import Any, Dict, Iterator, Tuple
 import pytest
 import requests
 
+import ailoop
 from ailoop import _uwsgi
 from ailoop._uwsgi import threads_disabled, warn_if_threads_disabled
 from ailoop.testing import AiloopTestServer
@@ -98,6 +99,18 @@ def test_one_warning_per_process_naming_the_option(
     assert record.name == "ailoop.uwsgi"
     assert "uWSGI 2.0.21 " + WARNING in record.getMessage()
     assert "--enable-threads" in record.getMessage()
+
+
+def test_the_client_checks_when_it_starts_its_stream(
+    fake_uwsgi: types.ModuleType, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="ailoop.uwsgi"), AiloopTestServer() as server:
+        client = ailoop.AiloopClient(server.url, channel="uwsgi")
+        try:
+            client.connect_websocket()
+        finally:
+            client.close()
+    assert [record.name for record in caplog.records] == ["ailoop.uwsgi"]
 
 
 def test_no_warning_with_enable_threads(
