@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Tuple
 
-from ailoop._http import HttpTransport, is_no_http_answer
+from ailoop._http import HttpTransport, is_no_http_answer, malformed_response
 from ailoop.exceptions import AiloopError, ConnectionError
 
 __all__ = ["Compatibility", "Era", "EraDetector", "parse_version"]
@@ -86,7 +86,7 @@ class EraDetector:
             if self._era is None:
                 report = self._probe()
                 if report.era is None:
-                    raise _unsupported(report)
+                    raise _unsupported(report, self._transport.server.display)
                 self._era = report.era
             return self._era
 
@@ -138,11 +138,11 @@ class EraDetector:
                 self._refuse_two_port_server(exc)
             raise
         if not isinstance(health, dict):
-            raise ConnectionError(
-                "the health route answered with something that is not an ailoop health "
-                "document; is server_url an ailoop server?",
-                method="GET",
-                path=self._transport.server.api_path("/api/v1/health"),
+            raise malformed_response(
+                self._transport.server,
+                "a health document that is not an ailoop one",
+                "GET",
+                "/api/v1/health",
             )
         return health
 
@@ -176,16 +176,16 @@ class EraDetector:
             ) from cause
 
 
-def _unsupported(report: Compatibility) -> AiloopError:
+def _unsupported(report: Compatibility, server: str) -> AiloopError:
     version = report.server_version
     parsed = parse_version(version)
     if parsed is not None and parsed < FIRST_SINGLE_PORT:
         return ConnectionError(
-            f"server version {version} is a two-port ailoop server (REST on this port, "
+            f"{server} runs version {version}, a two-port ailoop server (REST on this port, "
             "WebSocket on the port below); ailoop-py supports single-port servers "
             "(v0.1.41 and later) only: upgrade the server"
         )
     return ConnectionError(
-        f"the server reports version {version!r}, which ailoop-py cannot place in a "
+        f"{server} reports version {version!r}, which ailoop-py cannot place in a "
         "protocol era; pass protocol='v0' or protocol='v1' to AiloopClient"
     )

@@ -94,8 +94,9 @@ def test_two_port_server_seen_on_its_rest_port_is_refused():
     with AiloopTestServer(protocol="v0", version="0.1.20") as server, AiloopClient(
         server.url
     ) as client:
-        with pytest.raises(ConnectionError, match="two-port"):
+        with pytest.raises(ConnectionError, match="two-port") as caught:
             client.ask("Which?", choices=["a", "b"])
+        assert f"{server.url}" in str(caught.value), "the error names the server"
         info = client.check_version_compatibility()
         assert inbound_frames(server) == []
     assert (info["compatible"], info["protocol"], info["server_version"]) == (False, None, "0.1.20")
