@@ -203,6 +203,10 @@ class HttpTransport:
                 if 300 <= response.status_code < 400:
                     raise _redirect_error(response, method, full_path, server)
                 content = self._read_body(response, method, full_path)
+        if self._closed.is_set():  # the answer may have been cut short by close()
+            raise ClientClosedError(
+                "the client was closed during the request", method=method, path=full_path
+            )
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s -> %d (%d bytes, %.1f ms)",
@@ -222,7 +226,13 @@ class HttpTransport:
         if declared.isdigit() and "Content-Encoding" not in headers:
             if int(declared) > limit:
                 raise self._too_large(int(declared), method, full_path)
-            return response.content  # bounded by the length http.client enforces
+            content = response.content  # bounded by the length http.client enforces
+            if len(content) != int(declared) and method != "HEAD":
+                # urllib3 1.x returns a cut body as if it were whole
+                raise requests.exceptions.ChunkedEncodingError(
+                    f"the answer ended after {len(content)} of {declared} bytes"
+                )
+            return content
         chunks = []
         size = 0
         for chunk in response.iter_content(_CHUNK_BYTES):

@@ -14,7 +14,7 @@ import ailoop
 from ailoop import AiloopClient
 from ailoop.testing import AiloopTestServer
 
-from ._hostile import Front, accept_websocket, frame, read_client_frame, relay_to
+from ._hostile import Front, RawServer, accept_websocket, frame, read_client_frame, relay_to
 
 GARBAGE: List[bytes] = [
     frame(b"\xff\xfe\xfd not utf-8"),
@@ -105,3 +105,18 @@ def test_a_malformed_handshake_answer_is_a_typed_error(
         client.connect_websocket()
         with pytest.raises(ailoop.AiloopError):
             client.authorize("deploy")
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_body_cut_short_is_a_connection_error_not_an_answer(method: str) -> None:
+    """Content-Length promises more than arrives before the server closes."""
+
+    def cut(conn: socket.socket, head: bytes) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                     b'Content-Length: 100\r\n\r\n{"status": "healthy"}')
+
+    with RawServer(cut) as server, AiloopClient(server.url, timeout=5) as client:
+        call = client.get_health if method == "get" else (lambda: client.say("hello"))
+        with pytest.raises(ailoop.ConnectionError) as caught:
+            call()
+    assert not isinstance(caught.value, ailoop.MalformedResponseError), caught.value
