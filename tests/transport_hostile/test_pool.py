@@ -9,10 +9,11 @@ from typing import Any, List
 
 import pytest
 
+import ailoop
 from ailoop import AiloopClient
 from ailoop.testing import AiloopTestServer
 
-from ._hostile import Front
+from ._hostile import Front, RawServer
 
 THREADS = 1000
 
@@ -60,3 +61,40 @@ def test_a_thousand_threads_share_at_most_pool_maxsize_connections(
         while front.open_now and time.monotonic() < deadline:
             time.sleep(0.02)  # polling the front's count, not synchronising with the client
         assert front.open_now == 0, "close() released every connection"
+
+
+def test_a_call_waiting_for_a_busy_pool_ends_by_its_timeout() -> None:
+    """pool_maxsize=1 and the one connection held by a call the server never answers: a
+    second call waits for it within its own timeout, and opens no connection of its own."""
+    busy = threading.Event()
+
+    def never_finish(conn, head):  # type: ignore[no-untyped-def]
+        busy.set()
+        server.stopping.wait(60)
+
+    server = RawServer(never_finish)
+    outcomes: queue.Queue[Any] = queue.Queue()
+    with server:
+        client = AiloopClient(server.url, timeout=2.0, pool_maxsize=1)
+        holder = threading.Thread(
+            target=lambda: outcomes.put(_outcome(client.get_stats)), name="holder", daemon=True
+        )
+        holder.start()
+        assert busy.wait(10)
+        began = time.monotonic()
+        second = _outcome(client.get_health)
+        assert isinstance(second, ailoop.TimeoutError), repr(second)
+        assert "pool_maxsize" in str(second)
+        assert time.monotonic() - began <= 2.0 + 5.0
+        client.close()
+        first = outcomes.get(timeout=10)
+        holder.join(5)
+    assert isinstance(first, (ailoop.TimeoutError, ailoop.ClientClosedError)), repr(first)
+    assert server.accepted == 1, "the waiting call never opened a second connection"
+
+
+def _outcome(call: Any) -> Any:
+    try:
+        return call()
+    except BaseException as exc:  # the test checks which
+        return exc

@@ -15,7 +15,7 @@ import ailoop
 from ailoop import AiloopClient, ConnectionState
 from ailoop.testing import AiloopTestServer
 
-from ._hostile import Front, RawServer, accept_websocket, frame_header, read_client_frame
+from ._hostile import Front, RawServer, accept_websocket, frame, frame_header, read_client_frame
 
 CAP = 1024 * 1024
 
@@ -58,14 +58,20 @@ def test_an_endless_chunked_body_is_refused_at_the_cap_without_buffering_it() ->
     assert peak < 8 * CAP, f"peak {peak} bytes for a {CAP}-byte cap"
 
 
-def _front_with(stand_in: AiloopTestServer, index: int, size: int) -> Front:
-    """Upgrade ``index`` gets a frame header announcing ``size`` bytes (and a few)."""
+def _front_with(stand_in: AiloopTestServer, index: int, size: int, pieces: int = 1) -> Front:
+    """Upgrade ``index`` gets a message of ``size`` bytes: one frame header announcing it
+    (and a few bytes), or ``pieces`` fragments sent whole, each below the cap."""
 
     def oversized(conn: socket.socket, head: bytes) -> None:
         accept_websocket(conn, head)
         if index == 1:
             read_client_frame(conn)  # the prompt
-        conn.sendall(frame_header(size) + b"x" * 1000)
+        if pieces == 1:
+            conn.sendall(frame_header(size) + b"x" * 1000)
+        else:
+            for piece in range(pieces):
+                opcode = 0x1 if piece == 0 else 0x0
+                conn.sendall(frame(b"x" * (size // pieces), opcode, fin=piece == pieces - 1))
         front.stopping.wait(30)
 
     front = Front(stand_in.port, {index: oversized})
@@ -83,10 +89,11 @@ def test_an_oversized_frame_on_a_prompt_connection_is_a_typed_error(
     assert "may or may not have reached the server" in str(caught.value)
 
 
-def test_an_oversized_frame_on_the_stream_drops_the_link_which_reconnects(
-    stand_in: AiloopTestServer,
+@pytest.mark.parametrize("pieces", [1, 3], ids=["one-frame", "fragmented"])
+def test_an_oversized_message_on_the_stream_drops_the_link_which_reconnects(
+    stand_in: AiloopTestServer, pieces: int
 ) -> None:
-    front = _front_with(stand_in, 0, CAP + 1)
+    front = _front_with(stand_in, 0, CAP + 3, pieces)
     events: List[Any] = []
     connected_again = threading.Event()
 
