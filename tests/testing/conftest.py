@@ -197,19 +197,28 @@ def server(request: pytest.FixtureRequest) -> Iterator[Any]:
     if protocol != os.environ.get(PROTOCOL_VARIABLE, "v1"):
         pytest.skip(f"needs a {protocol} server; {PROTOCOL_VARIABLE} says otherwise")
     if mode == "url":
-        if options:
-            pytest.skip(f"needs a server started with {options}: use {SERVER_COMMAND_VARIABLE}")
-        if request.node.get_closest_marker("fresh_server"):
-            pytest.skip(f"needs a fresh server: use {SERVER_COMMAND_VARIABLE}")
-        external = ExternalServer(os.environ[SERVER_URL_VARIABLE])
+        # Every conformance test starts from an empty server (counters, channel "ops", the
+        # one prompt on screen); on a shared server one prompt left waiting stalls the rest.
+        pytest.skip(
+            f"the wire conformance tests need a fresh server each: set {SERVER_COMMAND_VARIABLE}"
+            f" (tests/contract is the suite for a running {SERVER_URL_VARIABLE} server)"
+        )
     else:
         unsupported = sorted(set(options) - COMMAND_OPTIONS)
         if unsupported:
             pytest.skip(f"stand-in only: the ailoop_server marker sets {unsupported}")
         options.setdefault("default_timeout", STANDIN_DEFAULT_TIMEOUT)
-        external = ExternalServer(options=options).start()
+        external = ExternalServer(os.environ[SERVER_COMMAND_VARIABLE], options).start()
     yield external
     external.close()
+
+
+#: For the few bodies whose status differs from the real server's (docs/compatibility.rst,
+#: "JSON body error texts"): the stand-in does not read JSON the streaming way serde_json does.
+JSON_ERROR_DIFFERENCE = pytest.mark.skipif(
+    external_mode() is not None,
+    reason="known difference from the real server: JSON body errors (docs/compatibility.rst)",
+)
 
 
 @pytest.fixture

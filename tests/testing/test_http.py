@@ -7,7 +7,7 @@ import pytest
 
 from ailoop.testing import AiloopTestServer
 
-from .conftest import Http, decision, message, notification
+from .conftest import JSON_ERROR_DIFFERENCE, Http, decision, message, notification
 
 JSON = "application/json"
 TEXT = "text/plain; charset=utf-8"
@@ -287,7 +287,15 @@ def test_duplicate_known_field_is_422_but_duplicate_unknown_field_is_ignored(htt
 
 @pytest.mark.parametrize(
     "body",
-    ["{", "", "nope", '{"id": NaN}', "[1,]", "\ufeff{}", '{"a": "\\ud800"}'],
+    [
+        "{",
+        "",
+        "nope",
+        '{"id": NaN}',
+        pytest.param("[1,]", marks=JSON_ERROR_DIFFERENCE),
+        "\ufeff{}",
+        pytest.param('{"a": "\\ud800"}', marks=JSON_ERROR_DIFFERENCE),
+    ],
 )
 def test_json_syntax_errors_are_400_text(http: Http, body: str) -> None:
     response = http.post(
