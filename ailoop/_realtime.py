@@ -26,20 +26,20 @@ import logging
 import queue
 import threading
 import time
-from collections import OrderedDict
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, FrozenSet, List, Optional, Protocol, Set, Tuple
+import warnings
+import weakref
+from typing import Any, Callable, Dict, FrozenSet, List, NamedTuple, Optional, Protocol, Set, Tuple
 
 from ailoop._connection_state import ConnectionEvent, ConnectionState
 from ailoop._dedup import SeenMessages
 from ailoop._dispatch import ConnectionHandler, Dispatcher, HandlerErrorHook, MessageHandler
+from ailoop._history_reads import SharedRead, SharedReads
 from ailoop._outcomes import evaluate_response
 from ailoop._stream import SocketFactory, StreamSettings, ViewerStream
 from ailoop._types import Frame
 from ailoop._validation import ALL_CHANNELS
-from ailoop._waiters import ResponseWaiter, Sightings, WaiterRegistry
+from ailoop._waiters import ResponseWaiter, SentPrompt, Sightings, WaiterRegistry
 from ailoop.exceptions import (
-    AiloopError,
     AuthenticationError,
     ClientClosedError,
     ConnectionError,
@@ -61,7 +61,6 @@ REPLAY_WINDOW = 500
 HISTORY_LIMIT = 1000
 POLL_INTERVAL = 1.0
 CLOSE_TIMEOUT = 2.0
-RECENT_PROMPTS = 1000
 
 
 class HistoryAccess(Protocol):
@@ -77,10 +76,13 @@ class HistoryAccess(Protocol):
         """``GET /api/v1/messages/{id}``: the message, or None when the server answers 404."""
 
 
-@dataclass(frozen=True)
-class _Prompt:
-    channel: str
-    content: Optional[Dict[str, Any]]
+class _ChannelSnapshot(NamedTuple):
+    """What one REST read of a channel's history showed: its message ids, and whether it
+    holds the server's maximum (then prompts older than the window are no longer shown).
+    """
+
+    ids: FrozenSet[str]
+    full: bool
 
 
 class PromptTicket:
@@ -92,7 +94,7 @@ class PromptTicket:
         self,
         engine: "RealtimeEngine",
         prompt_id: str,
-        prompt: _Prompt,
+        prompt: SentPrompt,
         sighting: Optional[threading.Event],
         waiter: Optional[ResponseWaiter],
     ) -> None:
@@ -101,16 +103,17 @@ class PromptTicket:
         self._prompt = prompt
         self._sighting = sighting
         self._waiter = waiter
+        self._delivered = False
 
     def delivered(self, sighting_timeout: float) -> None:
-        """The server echoed the prompt: remember it, then wait up to
-        ``sighting_timeout`` seconds until the viewer connection has seen it too.
+        """The server echoed the prompt: wait up to ``sighting_timeout`` seconds until
+        the viewer connection has seen it too.
         """
-        self._engine._remember_prompt(self.prompt_id, self._prompt)
+        self._delivered = True
         if self._sighting is None:
             return
         seen = self._sighting.wait(sighting_timeout)
-        self._engine._check_open()
+        self._engine.check_open()
         if not seen:
             logger.warning(
                 "prompt %s was delivered, but the realtime stream did not see its broadcast "
@@ -123,15 +126,41 @@ class PromptTicket:
         """Block until the prompt's final response (see ``RealtimeEngine.wait``)."""
         if self._waiter is None:
             raise RuntimeError("this prompt was sent without wait=True")
-        return self._engine._wait(self._waiter, self._prompt, _deadline(timeout))
+        return self._engine.await_final(self._waiter, self._prompt, timeout)
 
     def __enter__(self) -> "PromptTicket":
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._engine._sightings.forget(self.prompt_id)
-        if self._waiter is not None:
-            self._engine._waiters.unregister(self._waiter)
+        self._engine.release_prompt(self.prompt_id, self._waiter, delivered=self._delivered)
+
+
+class _Threads:
+    """The engine's background workers, reachable without the engine (its finalizer)."""
+
+    def __init__(self, dispatcher: Dispatcher, reads: SharedReads) -> None:
+        self.dispatcher = dispatcher
+        self.reads = reads
+        self.stream: Optional[ViewerStream] = None
+
+    def stop(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        stream = self.stream
+        if stream is not None:
+            stream.stop(max(deadline - time.monotonic(), 0.0))
+        self.reads.close(max(deadline - time.monotonic(), 0.0))
+        self.dispatcher.stop(max(deadline - time.monotonic(), 0.0))
+
+
+def _abandoned(threads: _Threads) -> None:
+    """Finalizer of an engine whose client was dropped without ``close()``."""
+    warnings.warn(
+        "an AiloopClient was garbage-collected without close(); its threads and sockets "
+        "are released now. Use the client as a context manager or call close().",
+        ResourceWarning,
+        stacklevel=2,
+    )
+    threads.stop(0.0)
 
 
 class RealtimeEngine:
@@ -147,6 +176,7 @@ class RealtimeEngine:
         channel: str,
         max_pending_messages: int,
         on_handler_error: Optional[HandlerErrorHook],
+        realtime: bool = True,
     ) -> None:
         self._factory = factory
         self._history = history
@@ -154,17 +184,24 @@ class RealtimeEngine:
         self._settings = settings
         self._max_pending = max_pending_messages
         self._on_handler_error = on_handler_error
+        self._realtime = realtime
         self._lock = threading.Lock()
         self._subscriptions: FrozenSet[str] = frozenset({channel})
         self._seen = SeenMessages()
         self._waiters = WaiterRegistry()
         self._sightings = Sightings()
-        self._prompts: OrderedDict[str, _Prompt] = OrderedDict()
         self._dispatcher = Dispatcher(decode, max_pending_messages, on_handler_error)
         self._handoff: List[Frame] = []  # routed on the network thread, not yet handed on
+        self._reads = SharedReads()
+        self._threads = _Threads(self._dispatcher, self._reads)
         self._stream: Optional[ViewerStream] = None
+        self._hooks: Optional[_Hooks] = None
+        self._state = ConnectionState.DISCONNECTED
+        self._epoch = 0
         self._history_seeded = False
         self._closed = False
+        self._finalizer = weakref.finalize(self, _abandoned, self._threads)
+        self._finalizer.atexit = False
 
     # -- subscriptions and handlers -----------------------------------------------------
 
@@ -174,9 +211,12 @@ class RealtimeEngine:
         return self._subscriptions
 
     def subscribe(self, channel: str) -> None:
-        """Add ``channel`` (or ``"*"``) to the subscriptions."""
+        """Add ``channel`` (or ``"*"``) to the subscriptions; starts the stream (unless
+        built with ``realtime=False``).
+        """
         with self._lock:
             self._subscriptions = self._subscriptions | {channel}
+        self._autostart()
 
     def unsubscribe(self, channel: str) -> None:
         """Remove ``channel`` (or ``"*"``) from the subscriptions (no-op when absent)."""
@@ -184,24 +224,30 @@ class RealtimeEngine:
             self._subscriptions = self._subscriptions - {channel}
 
     def add_message_handler(self, handler: MessageHandler) -> None:
-        """Register a message handler (starts the dispatcher thread)."""
-        self._check_open()
+        """Register a message handler (starts the dispatcher thread, and the stream
+        unless built with ``realtime=False``).
+        """
+        self.check_open()
         self._dispatcher.add_message_handler(handler)
+        self._autostart()
 
     def remove_message_handler(self, handler: MessageHandler) -> bool:
         """Unregister a message handler; False when it was not registered."""
         return self._dispatcher.remove_message_handler(handler)
 
     def message_queue(self, maxsize: int) -> "queue.Queue[Any]":
-        """A new queue fed with every delivered message (starts the dispatcher thread)."""
-        self._check_open()
+        """A new queue fed with every delivered message (starts the dispatcher thread, and
+        the stream unless built with ``realtime=False``).
+        """
+        self.check_open()
         target: queue.Queue[Any] = queue.Queue(maxsize)
         self._dispatcher.add_queue(target)
+        self._autostart()
         return target
 
     def add_connection_handler(self, handler: ConnectionHandler) -> None:
         """Register a connection state handler (starts the dispatcher thread)."""
-        self._check_open()
+        self.check_open()
         self._dispatcher.add_connection_handler(handler)
 
     @property
@@ -210,10 +256,11 @@ class RealtimeEngine:
         return self._dispatcher.dropped_messages
 
     @property
-    def state(self) -> Optional[ConnectionState]:
-        """The stream's last reported state; None when no stream ever ran."""
-        stream = self._stream
-        return stream.state if stream is not None else None
+    def state(self) -> ConnectionState:
+        """The stream's state: ``DISCONNECTED`` until it first connects and after it was
+        stopped, else what the running stream last reported.
+        """
+        return self._state
 
     # -- stream lifecycle ---------------------------------------------------------------
 
@@ -222,16 +269,19 @@ class RealtimeEngine:
         timeout); raise its error (``ConnectionError``, ``AuthenticationError``) if it
         cannot connect.
         """
-        self._ensure_stream(require_connected=True, timeout=self._settings.connect_timeout)
+        self._connected_stream(self._settings.connect_timeout)
 
     def disconnect(self, timeout: float = CLOSE_TIMEOUT) -> None:
         """Stop the stream and join its thread for up to ``timeout`` seconds; waits go on
         by polling. Idempotent, any thread.
         """
         with self._lock:
-            stream, self._stream = self._stream, None
+            stream, self._stream, self._hooks = self._stream, None, None
+            self._threads.stream = None
+            self._state = ConnectionState.DISCONNECTED
         if stream is not None:
             stream.stop(timeout)
+        self._sightings.release()
         self._waiters.wake_all()
 
     def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
@@ -239,27 +289,22 @@ class RealtimeEngine:
         caller's own) and wake every waiter with :class:`ClientClosedError`. Idempotent;
         any thread, a handler included; concurrent callers all join.
         """
-        deadline = time.monotonic() + timeout
         with self._lock:
             self._closed = True
-            stream = self._stream
+            self._finalizer.detach()
         error = ClientClosedError("the client was closed")
         self._waiters.close(error)
         self._sightings.close()
-        if stream is not None:
-            stream.stop(max(deadline - time.monotonic(), 0.0))
-        self._dispatcher.stop(max(deadline - time.monotonic(), 0.0))
-
-    @property
-    def closed(self) -> bool:
-        """True once :meth:`close` was called."""
-        return self._closed
+        self._threads.stop(timeout)
+        with self._lock:
+            self._state = ConnectionState.DISCONNECTED
 
     def forked_copy(self, history: HistoryAccess) -> "RealtimeEngine":
         """A fresh engine for a forked child: same settings, subscriptions, handlers and
         queues, REST through ``history``; no thread, socket or lock of the parent. The
         dispatcher thread starts when the first message or event arrives.
         """
+        self._finalizer.detach()  # the parent's threads and sockets are not this process's
         copy = RealtimeEngine(
             factory=self._factory,
             history=history,
@@ -268,39 +313,83 @@ class RealtimeEngine:
             channel="",
             max_pending_messages=self._max_pending,
             on_handler_error=self._on_handler_error,
+            realtime=self._realtime,
         )
         copy._subscriptions = self._subscriptions
-        copy._closed = self._closed
-        if not self._closed:
+        if self._closed:
+            copy.close(0.0)
+        else:
             self._dispatcher.copy_registrations_to(copy._dispatcher)
         return copy
 
-    def _check_open(self) -> None:
+    def check_open(self) -> None:
+        """Raise :class:`ClientClosedError` once :meth:`close` was called."""
         if self._closed:
             raise ClientClosedError("the client is closed")
 
-    def _ensure_stream(self, *, require_connected: bool, timeout: Optional[float]) -> None:
+    def _autostart(self) -> None:
+        """Start the stream for handlers, queues and subscriptions (unless built with
+        ``realtime=False``) and, except on the dispatcher thread, block until it is
+        connected (at most the connect timeout), so that a message sent right after
+        registering a handler is live traffic, not history. A failure is logged, not
+        raised: the stream reports it to connection handlers and the next prompt, wait
+        or ``connect_websocket()`` tries again.
+        """
+        if not self._realtime or self._closed:
+            return
+        stream = self._start_stream()
+        if self._dispatcher.is_dispatcher_thread():
+            return
+        state, error = stream.wait_settled(self._settings.connect_timeout)
+        if state is not ConnectionState.CONNECTED and not self._closed:
+            logger.warning("the realtime stream could not connect for handlers: %s", error)
+
+    def _start_stream(self) -> ViewerStream:
+        """The running stream, started if there is none (or the last one ended)."""
         with self._lock:
-            self._check_open()
+            self.check_open()
             stream = self._stream
-            fresh = stream is None or stream.done
-            if stream is None or fresh:
-                stream = ViewerStream(self._factory, _Hooks(self), self._settings)
-                self._stream = stream
+            if stream is None or stream.done:
+                hooks = _Hooks(self)
+                stream = ViewerStream(self._factory, hooks, self._settings)
+                self._stream, self._hooks, self._threads.stream = stream, hooks, stream
                 stream.start()
-        if not (fresh or require_connected):
-            return
-        state, error = stream.wait_settled(timeout)
-        if state is ConnectionState.CONNECTED:
-            return
-        self._check_open()
-        if error is not None:
-            raise error
-        raise ConnectionError("the realtime stream is not connected (stopped, or still retrying)")
+            return stream
+
+    def _connected_stream(self, timeout: float, *, or_stopped: bool = False) -> bool:
+        """Block until a stream is connected and return True. A stream stopped meanwhile
+        by ``disconnect_websocket()`` in another thread is not an error: with
+        ``or_stopped`` return False (the caller goes on without it), else start a fresh
+        one.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            stream = self._start_stream()
+            state, error = stream.wait_settled(max(deadline - time.monotonic(), 0.0))
+            if state is ConnectionState.CONNECTED:
+                return True
+            self.check_open()
+            if error is not None:
+                raise error
+            if not stream.done or time.monotonic() >= deadline:
+                raise ConnectionError(
+                    f"the realtime stream did not connect within {timeout:g} s"
+                )
+            if or_stopped:
+                return False
 
     def _stream_live(self) -> bool:
         stream = self._stream
         return stream is not None and not stream.done
+
+    def _continuously_connected_since(self, epoch: Optional[int]) -> bool:
+        """True when the stream has been connected without a gap since ``epoch``."""
+        return (
+            epoch is not None
+            and epoch == self._epoch
+            and self._state is ConnectionState.CONNECTED
+            and self._stream_live()
+        )
 
     # -- prompts and waits --------------------------------------------------------------
 
@@ -314,38 +403,59 @@ class RealtimeEngine:
         use_stream: bool,
     ) -> PromptTicket:
         """Prepare to send a prompt: with ``use_stream``, make sure the stream is connected
-        and expect a sighting of the prompt; with ``wait``, register its waiter *before*
-        anything is sent. Raise ``RuntimeError`` for ``wait`` on the dispatcher thread.
+        and expect a sighting of the prompt; remember the prompt (its responses are kept
+        from now on) and with ``wait`` register its waiter, *before* anything is sent.
+        Raise ``RuntimeError`` for ``wait`` on the dispatcher thread. A stream stopped
+        by ``disconnect_websocket()`` meanwhile is no error: the prompt goes out without
+        it (its waits then read the history).
         """
-        self._check_open()
+        self.check_open()
         if wait:
             self._refuse_dispatcher_thread()
-        if use_stream:
-            self._ensure_stream(require_connected=True, timeout=self._settings.connect_timeout)
-        prompt = _Prompt(channel, content)
-        sighting = self._sightings.expect(prompt_id) if use_stream else None
+        streamed = use_stream and self._connected_stream(
+            self._settings.connect_timeout, or_stopped=True
+        )
+        epoch = self._epoch if streamed and self._state is ConnectionState.CONNECTED else None
+        prompt = SentPrompt(channel, content, epoch)
+        self._waiters.remember(prompt_id, prompt)
+        sighting = self._sightings.expect(prompt_id) if streamed else None
         waiter = self._waiters.register(prompt_id, channel) if wait else None
         return PromptTicket(self, prompt_id, prompt, sighting, waiter)
+
+    def release_prompt(
+        self, prompt_id: str, waiter: Optional[ResponseWaiter], *, delivered: bool
+    ) -> None:
+        """End a prompt's ticket: stop expecting its sighting, unregister its waiter and,
+        when it was never delivered, forget it.
+        """
+        self._sightings.forget(prompt_id)
+        if waiter is not None:
+            self._waiters.unregister(waiter)
+        if not delivered:
+            self._waiters.forget(prompt_id)
+
+    def await_final(
+        self, waiter: ResponseWaiter, prompt: SentPrompt, timeout: Optional[float]
+    ) -> Any:
+        """Block on a waiter registered by :meth:`begin_prompt` (see :meth:`wait`)."""
+        return self._wait(waiter, prompt, _deadline(timeout))
 
     def wait(self, prompt_id: str, timeout: Optional[float], *, use_stream: bool) -> Any:
         """Block until the final response to ``prompt_id`` arrives and return it decoded.
 
         See ``AiloopClient.wait_for_response`` for the rules. With ``use_stream``, a
-        stream is started if none runs (a failure to connect means polling instead);
-        without it, or while no stream runs, the REST history is polled.
+        stream is started if none runs (without waiting for it to connect); without it,
+        or while no stream runs, the REST history is polled. Every REST read runs off
+        the calling thread (:mod:`ailoop._history_reads`), so the deadline holds however
+        slow the server is.
         """
         deadline = _deadline(timeout)
-        self._check_open()
+        self.check_open()
         self._refuse_dispatcher_thread()
-        if use_stream and not self._stream_live():
-            try:
-                self._ensure_stream(require_connected=False, timeout=self._settings.connect_timeout)
-            except (AuthenticationError, ClientClosedError):
-                raise
-            except AiloopError as exc:
-                logger.info("waiting for %s by polling: %s", prompt_id, exc)
-        prompt = self._prompt_for(prompt_id)
-        waiter = self._waiters.register(prompt_id, prompt.channel)
+        if use_stream:
+            self._start_stream()
+        prompt = self._waiters.sent(prompt_id)
+        waiter = self._waiters.register(prompt_id, prompt.channel if prompt else None)
         try:
             return self._wait(waiter, prompt, deadline)
         finally:
@@ -358,42 +468,47 @@ class RealtimeEngine:
                 "the dispatcher thread that delivers it; wait in another thread"
             )
 
-    def _remember_prompt(self, prompt_id: str, prompt: _Prompt) -> None:
-        with self._lock:
-            self._prompts[prompt_id] = prompt
-            self._prompts.move_to_end(prompt_id)
-            if len(self._prompts) > RECENT_PROMPTS:
-                self._prompts.popitem(last=False)
-
-    def _prompt_for(self, prompt_id: str) -> _Prompt:
-        with self._lock:
-            known = self._prompts.get(prompt_id)
-        if known is not None:
-            return known
-        frame = self._history.find_message(prompt_id)
-        if frame is None:
-            raise NotFoundError(f"the server has no message {prompt_id} to wait for")
-        channel = frame.get("channel")
-        content = frame.get("content")
-        return _Prompt(
-            channel if isinstance(channel, str) else "",
-            content if isinstance(content, dict) else None,
-        )
-
-    def _wait(self, waiter: ResponseWaiter, prompt: _Prompt, deadline: Optional[float]) -> Any:
+    def _wait(
+        self, waiter: ResponseWaiter, prompt: Optional[SentPrompt], deadline: Optional[float]
+    ) -> Any:
+        """The wait loop: judge the responses the waiter gets, while shared REST reads
+        (a lookup of an unknown prompt, a look at its channel's history, a check that a
+        missing prompt is really gone) run in the background and wake it when done.
+        """
+        content = prompt.content if prompt is not None else None
+        lookup: Optional[SharedRead] = None
+        history: Optional[SharedRead] = None
+        proof: Optional[SharedRead] = None
+        if prompt is None:
+            lookup = self._request_message(waiter)
+        elif not self._continuously_connected_since(prompt.epoch):
+            history = self._request_channel(waiter)
+        held: List[Frame] = []
         last_response: Any = None
-        self._poll(waiter)
-        next_poll = time.monotonic() + POLL_INTERVAL
+        next_poll: Optional[float] = None
         wait_for: Optional[float] = 0.0
         while True:
-            for frame in waiter.take(wait_for):
-                outcome = evaluate_response(prompt.content, frame)
-                message = self._decode_response(outcome.response)
-                if message is None:
-                    continue
-                if outcome.final:
-                    return message
-                last_response = message
+            held.extend(waiter.take(wait_for))
+            if lookup is not None and lookup.done:
+                content = self._looked_up(lookup, waiter)
+                lookup = None
+                history = self._request_channel(waiter)
+            if lookup is None:
+                for frame in held:
+                    outcome = evaluate_response(content, frame)
+                    message = self._decode_response(outcome.response)
+                    if message is None:
+                        continue
+                    if outcome.final:
+                        return message
+                    last_response = message
+                held = []
+            if history is not None and history.done:
+                proof = self._judge_history(history, waiter)
+                history = None
+            if proof is not None and proof.done:
+                self._judge_proof(proof, waiter)
+                proof = None
             now = time.monotonic()
             if deadline is not None and now >= deadline:
                 raise TimeoutError(
@@ -401,14 +516,89 @@ class RealtimeEngine:
                     last_response=last_response,
                 )
             wait_for = None if deadline is None else deadline - now
-            if not self._stream_live():
-                if now >= next_poll:
-                    self._poll(waiter)
+            if lookup is None and history is None and proof is None and not self._stream_live():
+                if next_poll is None or now >= next_poll:
+                    history = self._request_channel(waiter)
                     next_poll = now + POLL_INTERVAL
-                    wait_for = 0.0
                     continue
                 until_poll = next_poll - now
                 wait_for = until_poll if wait_for is None else min(wait_for, until_poll)
+
+    def _request_message(self, waiter: ResponseWaiter) -> SharedRead:
+        prompt_id = waiter.prompt_id
+        return self._reads.request(
+            ("message", prompt_id), lambda: self._history.find_message(prompt_id), waiter
+        )
+
+    def _request_channel(self, waiter: ResponseWaiter) -> Optional[SharedRead]:
+        channel = waiter.channel
+        if not channel:
+            return None
+        return self._reads.request(
+            ("channel", channel), lambda: self._read_channel(channel), waiter
+        )
+
+    def _read_channel(self, channel: str) -> _ChannelSnapshot:
+        """A shared read: hand the channel's stored responses to the waiters."""
+        frames = self._history.channel_history(channel, HISTORY_LIMIT)
+        ids = set()
+        for frame in frames:
+            message_id = _lower(frame.get("id"))
+            if message_id is not None:
+                ids.add(message_id)
+            correlation_id = _lower(frame.get("correlation_id"))
+            if correlation_id is not None and _is_response(frame):
+                self._waiters.offer(correlation_id, frame)
+        return _ChannelSnapshot(frozenset(ids), len(frames) >= HISTORY_LIMIT)
+
+    def _looked_up(self, lookup: SharedRead, waiter: ResponseWaiter) -> Optional[Dict[str, Any]]:
+        """The content of a prompt this client did not send; its channel goes to the waiter."""
+        self._raise_read_error(lookup, fatal=True)
+        frame = lookup.result
+        if frame is None:
+            raise NotFoundError(f"the server has no message {waiter.prompt_id} to wait for")
+        channel = frame.get("channel")
+        content = frame.get("content")
+        waiter.channel = channel if isinstance(channel, str) else None
+        return content if isinstance(content, dict) else None
+
+    def _judge_history(self, history: SharedRead, waiter: ResponseWaiter) -> Optional[SharedRead]:
+        """After a look at the channel: a lookup that proves the prompt lost, when the
+        channel is not full and does not hold it any more; else None.
+        """
+        if self._raise_read_error(history, fatal=not self._stream_live()):
+            return None
+        snapshot: _ChannelSnapshot = history.result
+        if waiter.prompt_id in snapshot.ids or snapshot.full:
+            return None  # a full channel no longer shows old prompts: no proof either way
+        return self._request_message(waiter)
+
+    def _judge_proof(self, proof: SharedRead, waiter: ResponseWaiter) -> None:
+        if self._raise_read_error(proof, fatal=not self._stream_live()):
+            return
+        if proof.result is None:
+            raise _lost_prompt(waiter.prompt_id)
+
+    @staticmethod
+    def _raise_read_error(read: SharedRead, *, fatal: bool) -> bool:
+        """Raise the error of a failed read when it is ``fatal`` (credentials refused and
+        a closed client always are); True when the read failed.
+        """
+        error = read.error
+        if error is None:
+            return False
+        if isinstance(error, (AuthenticationError, ClientClosedError, NotFoundError)):
+            raise error
+        if not fatal:
+            logger.info("a REST look at the history failed; the stream goes on: %s", error)
+            return True
+        if isinstance(error, TimeoutError):
+            raise ConnectionError(
+                f"the server does not answer over HTTP: {error.message}",
+                method=error.method,
+                path=error.path,
+            ) from error
+        raise error
 
     def _decode_response(self, frame: Frame) -> Any:
         try:
@@ -416,33 +606,6 @@ class RealtimeEngine:
         except Exception as exc:
             logger.warning("ignoring a response that is not a valid message: %s", exc)
             return None
-
-    def _poll(self, waiter: ResponseWaiter) -> None:
-        """Look at the prompt's channel history: hand its responses to ``waiter``; raise
-        ``DeliveryError`` when the prompt is gone (the server restarted) and
-        ``ConnectionError`` when HTTP does not answer either (a read timeout included:
-        the caller's own deadline is the only ``TimeoutError`` a wait raises).
-        """
-        try:
-            self._read_history(waiter)
-        except TimeoutError as exc:
-            raise ConnectionError(
-                f"the server does not answer over HTTP: {exc.message}",
-                method=exc.method,
-                path=exc.path,
-            ) from exc
-
-    def _read_history(self, waiter: ResponseWaiter) -> None:
-        prompt_id = waiter.prompt_id
-        found_prompt = False
-        if waiter.channel:
-            for frame in self._history.channel_history(waiter.channel, HISTORY_LIMIT):
-                if _lower(frame.get("id")) == prompt_id:
-                    found_prompt = True
-                elif _lower(frame.get("correlation_id")) == prompt_id and _is_response(frame):
-                    waiter.push(frame)
-        if not found_prompt and self._history.find_message(prompt_id) is None:
-            raise _lost_prompt(prompt_id)
 
     # -- network thread hooks -----------------------------------------------------------
 
@@ -457,17 +620,23 @@ class RealtimeEngine:
         if not self._history_seeded:
             self._history_seeded = True
             return
-        waiting = self._waiters.waiting()
-        channels = self._handler_channels() | {channel for _, channel in waiting if channel}
+        waiting = [(prompt_id, channel) for prompt_id, channel in self._waiters.waiting()
+                   if channel]
+        channels = self._handler_channels() | {channel for _, channel in waiting}
         stored: Set[str] = set()
+        full: Set[str] = set()
         for channel in sorted(channels):
             frames = self._history.channel_history(channel, HISTORY_LIMIT)
+            if len(frames) >= HISTORY_LIMIT:
+                full.add(channel)
             first_missed = self._oldest_seen_index(channel, frames)
             for index, frame in enumerate(frames):
                 self._route(frame, deliver=index >= first_missed)
                 stored.add(_lower(frame.get("id")) or "")
-        for prompt_id, _ in waiting:
-            if prompt_id not in stored and self._history.find_message(prompt_id) is None:
+        for prompt_id, channel in waiting:
+            if prompt_id in stored or channel in full:
+                continue
+            if self._history.find_message(prompt_id) is None:
                 self._waiters.fail(prompt_id, _lost_prompt(prompt_id))
 
     def _oldest_seen_index(self, channel: str, frames: List[Frame]) -> int:
@@ -530,37 +699,61 @@ class RealtimeEngine:
         subscriptions = self._subscriptions
         return channel in subscriptions or ALL_CHANNELS in subscriptions
 
-    def _on_state(self, event: ConnectionEvent) -> None:
+    def _on_state(self, event: ConnectionEvent, hooks: "_Hooks") -> None:
         self._hand_over()  # messages read before the change are delivered before it
+        with self._lock:
+            current = hooks is self._hooks
+            if current:
+                if event.state is ConnectionState.CONNECTED:
+                    self._epoch += 1
+                self._state = event.state
         self._dispatcher.submit_event(event)
-        if event.state is ConnectionState.GAVE_UP:
-            if isinstance(event.error, AuthenticationError):
-                self._waiters.fail_all(event.error)
+        if current and event.state is not ConnectionState.CONNECTED:
+            self._sightings.release()
+            error = event.error
+            if isinstance(error, AuthenticationError) and event.state is ConnectionState.GAVE_UP:
+                self._waiters.fail_all(error)
             else:
                 self._waiters.wake_all()
 
 
 class _Hooks:
-    """Adapts the engine to the stream's hook interface."""
+    """Adapts the engine to the stream's hook interface. Holds the engine weakly: the
+    network thread must not keep a forgotten client alive (its finalizer stops the
+    thread).
+    """
 
     def __init__(self, engine: RealtimeEngine) -> None:
-        self._engine = engine
+        self._engine = weakref.ref(engine)
+
+    def _live_engine(self) -> RealtimeEngine:
+        engine = self._engine()
+        if engine is None:
+            raise ConnectionError("the client was garbage-collected")
+        return engine
 
     def before_hello(self) -> None:
-        self._engine._seed()
+        self._live_engine()._seed()
 
     def after_hello(self) -> None:
-        self._engine._catch_up()
-        self._engine._hand_over()
+        engine = self._live_engine()
+        engine._catch_up()
+        engine._hand_over()
 
     def on_frame(self, data: bytes) -> None:
-        self._engine._on_frame(data)
+        engine = self._engine()
+        if engine is not None:
+            engine._on_frame(data)
 
     def flush(self) -> None:
-        self._engine._hand_over()
+        engine = self._engine()
+        if engine is not None:
+            engine._hand_over()
 
     def on_state(self, event: ConnectionEvent) -> None:
-        self._engine._on_state(event)
+        engine = self._engine()
+        if engine is not None:
+            engine._on_state(event, self)
 
 
 def _deadline(timeout: Optional[float]) -> Optional[float]:

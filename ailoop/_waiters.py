@@ -1,27 +1,32 @@
 """Threads blocked on the realtime stream: response waiters and prompt sightings.
 
 * :class:`WaiterRegistry` holds one :class:`ResponseWaiter` per blocked
-  ``wait_for_response`` call, keyed by prompt id. The network thread offers it every
-  response frame (``offer``); a waiter registers *before* its caller checks the REST
-  history, and registration hands it the responses already seen for that prompt (a
-  bounded cache), so no answer can slip between the check and the wait. Many threads may
-  wait, even for the same prompt. ``close(error)`` wakes every waiter with ``error`` and
-  refuses later registrations.
+  ``wait_for_response`` call, keyed by prompt id. The network thread (and the history
+  readers) offer it every response frame (``offer``); a waiter registers *before* its
+  caller checks the REST history, and registration hands it the responses already seen
+  for that prompt, so no answer can slip between the check and the wait. Responses to
+  the prompts this client sent are kept until its own later prompts push them out, never
+  by other traffic. Many threads may wait, even for the same prompt. ``close(error)``
+  wakes every waiter with ``error`` and refuses later registrations.
 * :class:`Sightings` lets a prompt sender wait until the viewer connection has seen its
   prompt's broadcast (proof that the listener was live before any answer could come).
 """
 
 import threading
 from collections import OrderedDict
-from typing import Dict, List, Optional, Set, Tuple
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Tuple
 
 from ailoop._types import Frame
 
-__all__ = ["ResponseWaiter", "Sightings", "WaiterRegistry"]
+__all__ = ["ResponseWaiter", "SentPrompt", "Sightings", "WaiterRegistry"]
 
 
 RECENT_PROMPTS = 1000
-RECENT_RESPONSES_PER_PROMPT = 8
+"""Other prompts whose responses are cached for a wait that starts later (LRU)."""
+SENT_PROMPTS = 10_000
+"""This client's own prompts whose responses are kept; only its own sends evict them."""
+RESPONSES_PER_PROMPT = 8
 
 
 class ResponseWaiter:
@@ -69,20 +74,87 @@ class ResponseWaiter:
             return frames
 
 
+@dataclass(frozen=True)
+class SentPrompt:
+    """A prompt this client sent: its channel, its wire ``content``, and the stream
+    connection it was sent on (``epoch``, None when no stream was connected).
+    """
+
+    channel: str
+    content: Optional[Dict[str, Any]]
+    epoch: Optional[int]
+
+
+class _Answers:
+    """The distinct responses seen for one prompt (by id), newest last, at most ``limit``."""
+
+    __slots__ = ("_keys", "frames")
+
+    def __init__(self) -> None:
+        self.frames: List[Frame] = []
+        self._keys: List[object] = []
+
+    def add(self, frame: Frame, limit: int) -> bool:
+        """Keep ``frame`` unless a response with its id is kept already; True when kept."""
+        response_id = frame.get("id")
+        key: object = response_id if isinstance(response_id, str) else object()
+        if key in self._keys:
+            return False
+        self._keys.append(key)
+        self.frames.append(frame)
+        if len(self.frames) > limit:
+            del self.frames[0], self._keys[0]
+        return True
+
+
 class WaiterRegistry:
-    """All blocked waits of one client, plus a bounded cache of recent responses."""
+    """All blocked waits of one client, the responses to the prompts it sent, and a
+    bounded cache of responses to other prompts.
+
+    Responses to a prompt this client sent (:meth:`remember`) are kept for as long as the
+    prompt is remembered -- the ``sent_prompts`` most recent of this client's own prompts,
+    whatever other traffic flows or is replayed -- so a wait that starts later still gets
+    them. Responses to other prompts (another process's, or an id typed into the CLI)
+    land in an LRU cache of ``recent_prompts`` prompts. Either way at most
+    ``per_prompt`` distinct responses (by id) are kept per prompt, the newest.
+    """
 
     def __init__(
         self,
         recent_prompts: int = RECENT_PROMPTS,
-        recent_per_prompt: int = RECENT_RESPONSES_PER_PROMPT,
+        per_prompt: int = RESPONSES_PER_PROMPT,
+        sent_prompts: int = SENT_PROMPTS,
     ) -> None:
         self._lock = threading.Lock()
         self._waiters: Dict[str, List[ResponseWaiter]] = {}
-        self._recent: OrderedDict[str, List[Frame]] = OrderedDict()
+        self._sent: OrderedDict[str, Tuple[SentPrompt, _Answers]] = OrderedDict()
+        self._recent: OrderedDict[str, _Answers] = OrderedDict()
         self._recent_prompts = recent_prompts
-        self._recent_per_prompt = recent_per_prompt
+        self._per_prompt = per_prompt
+        self._sent_prompts = sent_prompts
         self._closed_error: Optional[BaseException] = None
+
+    def remember(self, prompt_id: str, prompt: SentPrompt) -> None:
+        """Record a prompt this client is about to send (before it goes out, so no
+        response can come first); responses already cached for its id move along.
+        """
+        with self._lock:
+            answers = self._recent.pop(prompt_id, None) or _Answers()
+            self._sent[prompt_id] = (prompt, answers)
+            self._sent.move_to_end(prompt_id)
+            if len(self._sent) > self._sent_prompts:
+                self._sent.popitem(last=False)
+
+    def forget(self, prompt_id: str) -> None:
+        """Drop a prompt that was never delivered (idempotent)."""
+        with self._lock:
+            self._sent.pop(prompt_id, None)
+
+    def sent(self, prompt_id: str) -> Optional[SentPrompt]:
+        """What :meth:`remember` recorded for ``prompt_id``, or None."""
+        with self._lock:
+            entry = self._sent.get(prompt_id)
+        return entry[0] if entry is not None else None
 
     def register(self, prompt_id: str, channel: Optional[str]) -> ResponseWaiter:
         """A new waiter for ``prompt_id``, pre-filled with the responses already seen.
@@ -92,7 +164,9 @@ class WaiterRegistry:
         with self._lock:
             if self._closed_error is not None:
                 raise self._closed_error
-            for frame in self._recent.get(prompt_id, ()):
+            entry = self._sent.get(prompt_id)
+            answers = entry[1] if entry is not None else self._recent.get(prompt_id)
+            for frame in answers.frames if answers is not None else ():
                 waiter.push(frame)
             self._waiters.setdefault(prompt_id, []).append(waiter)
         return waiter
@@ -108,19 +182,25 @@ class WaiterRegistry:
                 del self._waiters[waiter.prompt_id]
 
     def offer(self, prompt_id: str, frame: Frame) -> None:
-        """Hand a response frame correlated with ``prompt_id`` to its waiters and cache
-        it for waits that start later (network thread).
+        """Hand a response frame correlated with ``prompt_id`` to its waiters and keep it
+        for waits that start later (any thread). A response already kept (same id: a
+        replay or a history read) is not handed out again.
         """
         with self._lock:
-            recent = self._recent.get(prompt_id)
-            if recent is None:
-                recent = self._recent[prompt_id] = []
-                if len(self._recent) > self._recent_prompts:
-                    self._recent.popitem(last=False)
+            entry = self._sent.get(prompt_id)
+            if entry is not None:
+                answers = entry[1]
             else:
-                self._recent.move_to_end(prompt_id)
-            recent.append(frame)
-            del recent[: -self._recent_per_prompt]
+                cached = self._recent.get(prompt_id)
+                if cached is None:
+                    answers = self._recent[prompt_id] = _Answers()
+                    if len(self._recent) > self._recent_prompts:
+                        self._recent.popitem(last=False)
+                else:
+                    answers = cached
+                    self._recent.move_to_end(prompt_id)
+            if not answers.add(frame, self._per_prompt):
+                return
             waiters = list(self._waiters.get(prompt_id, ()))
         for waiter in waiters:
             waiter.push(frame)
@@ -129,10 +209,6 @@ class WaiterRegistry:
         """``(prompt id, channel)`` of every prompt someone waits for."""
         with self._lock:
             return [(prompt_id, waiters[0].channel) for prompt_id, waiters in self._waiters.items()]
-
-    def channels(self) -> Set[str]:
-        """The channels of the prompts someone waits for."""
-        return {channel for _, channel in self.waiting() if channel is not None}
 
     def fail(self, prompt_id: str, error: BaseException) -> None:
         """Make every wait for ``prompt_id`` raise ``error``."""
@@ -155,6 +231,7 @@ class WaiterRegistry:
             if self._closed_error is None:
                 self._closed_error = error
             self._recent.clear()
+            self._sent.clear()
         self.fail_all(error)
 
     def _snapshot(self, prompt_id: Optional[str]) -> List[ResponseWaiter]:
@@ -194,6 +271,15 @@ class Sightings:
         """Stop expecting ``message_id`` (idempotent)."""
         with self._lock:
             self._expected.pop(message_id, None)
+
+    def release(self) -> None:
+        """Release every sender waiting now (the stream stopped or dropped: no sighting
+        will come on it); later expectations wait as usual.
+        """
+        with self._lock:
+            events, self._expected = list(self._expected.values()), {}
+        for event in events:
+            event.set()
 
     def close(self) -> None:
         """Release every sender waiting for a sighting; later expectations are met at once."""

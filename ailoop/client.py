@@ -271,6 +271,7 @@ class AiloopClient:
             channel=options.channel,
             max_pending_messages=options.max_pending_messages,
             on_handler_error=options.on_handler_error,
+            realtime=options.realtime,
         )
         self._prompts = self._prompt_sender()
         _fork.track(self)
@@ -844,8 +845,10 @@ class AiloopClient:
         return self._realtime.dropped_messages
 
     @property
-    def connection_state(self) -> Optional[ConnectionState]:
-        """The realtime stream's last reported state; None before it ever started."""
+    def connection_state(self) -> ConnectionState:
+        """The realtime stream's state: ``DISCONNECTED`` until it first connects and
+        after it stopped, else the state it last reported.
+        """
         return self._realtime.state
 
     def _after_fork_in_child(self) -> None:

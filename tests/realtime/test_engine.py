@@ -93,8 +93,8 @@ def test_catch_up_after_a_reconnect_delivers_what_was_missed_once(
 ) -> None:
     received = Recorder()
     events = EventRecorder()
-    engine.add_message_handler(received)
     engine.add_connection_handler(events)
+    engine.add_message_handler(received)
     engine.connect()
     events.wait_for(ConnectionState.CONNECTED)
     server.fail_route("GET", "/", 503)

@@ -40,10 +40,14 @@ def test_a_prompt_or_a_wait_starts_the_stream(
     prompt = prompting.authorize("Deploy")
     assert prompting.connection_state is ConnectionState.CONNECTED
     waiting = make_client(server)
+    connected = EventRecorder()
+    waiting.add_connection_handler(connected)
+    assert waiting.connection_state is ConnectionState.DISCONNECTED
     with pytest.raises(TimeoutError):
         waiting.wait_for_response(prompt.id, timeout=0)
+    connected.wait_for(ConnectionState.CONNECTED)  # the wait started it, without blocking
     assert waiting.connection_state is ConnectionState.CONNECTED
-    assert stream_threads() == ["ailoop-stream", "ailoop-stream"]
+    assert stream_threads() == ["ailoop-dispatch", "ailoop-stream", "ailoop-stream"]
 
 
 def test_close_leaves_no_thread_and_is_idempotent(
@@ -136,9 +140,9 @@ def test_a_blocked_and_a_raising_handler_do_not_hold_up_a_waiter(
     def raising(message: Message) -> None:
         raise RuntimeError("handler bug")
 
+    client.add_connection_handler(events)
     client.add_message_handler(raising)
     client.add_message_handler(blocked)
-    client.add_connection_handler(events)
     client.connect_websocket()
     events.wait_for(ConnectionState.CONNECTED)
     for number in range(10):

@@ -46,9 +46,9 @@ def test_thirty_forced_reconnects_lose_and_duplicate_nothing(
 ) -> None:
     client = make_client(server, reconnect_attempts=50)
     received, events = Recorder(), EventRecorder()
+    client.add_connection_handler(events)
     client.subscribe_to_channel("*")
     client.add_message_handler(received)
-    client.add_connection_handler(events)
     client.connect_websocket()
     events.wait_for(ConnectionState.CONNECTED)
     client.say("warm-up")  # the HTTP session of this thread exists from here on
@@ -80,8 +80,8 @@ def test_handlers_keep_server_order_across_a_reconnect(
 ) -> None:
     client = make_client(server, reconnect_attempts=50)
     received, events = Recorder(), EventRecorder()
-    client.add_message_handler(received)
     client.add_connection_handler(events)
+    client.add_message_handler(received)
     client.connect_websocket()
     events.wait_for(ConnectionState.CONNECTED)
     server.fail_route("GET", "/", 503)
@@ -222,8 +222,8 @@ def test_disconnect_websocket_stops_the_stream_and_the_next_connect_catches_up(
 ) -> None:
     client = make_client(server)
     received, events = Recorder(), EventRecorder()
-    client.add_message_handler(received)
     client.add_connection_handler(events)
+    client.add_message_handler(received)
     client.connect_websocket()
     events.wait_for(ConnectionState.CONNECTED)
     client.disconnect_websocket()

@@ -10,7 +10,7 @@ import pytest
 from ailoop._connection_state import ConnectionEvent, ConnectionState
 from ailoop._dedup import SeenMessages
 from ailoop._dispatch import Dispatcher
-from ailoop._waiters import Sightings, WaiterRegistry
+from ailoop._waiters import SentPrompt, Sightings, WaiterRegistry
 from ailoop.exceptions import ClientClosedError
 
 WAIT = 10.0  # generous bound for "happens promptly" on a loaded machine
@@ -66,17 +66,30 @@ def test_waiter_gets_frames_offered_before_and_after_registration() -> None:
 
 
 def test_recent_cache_is_bounded() -> None:
-    registry = WaiterRegistry(recent_prompts=2, recent_per_prompt=2)
+    registry = WaiterRegistry(recent_prompts=2, per_prompt=2)
     for number in range(5):
         registry.offer("p", frame(number))
     registry.offer("q", frame(10))
     registry.offer("r", frame(11))
     assert registry.register("p", None).take(0) == []
     assert registry.register("r", None).take(0) == [frame(11)]
-    registry = WaiterRegistry(recent_prompts=2, recent_per_prompt=2)
+    registry = WaiterRegistry(recent_prompts=2, per_prompt=2)
     for number in range(5):
         registry.offer("p", frame(number))
     assert registry.register("p", None).take(0) == [frame(3), frame(4)]
+
+
+def test_responses_to_sent_prompts_survive_any_other_traffic() -> None:
+    registry = WaiterRegistry(recent_prompts=2, per_prompt=2, sent_prompts=3)
+    registry.remember("mine", SentPrompt("c", None, None))
+    registry.offer("mine", frame(1))
+    for number in range(100):
+        registry.offer(f"other-{number}", frame(1000 + number))
+    registry.offer("mine", frame(1))  # the same response again (a replay): kept once
+    assert registry.register("mine", "c").take(0) == [frame(1)]
+    for number in range(3):  # only this client's own later prompts push it out
+        registry.remember(f"later-{number}", SentPrompt("c", None, None))
+    assert registry.sent("mine") is None
 
 
 def test_many_threads_wait_for_the_same_prompt() -> None:
@@ -134,7 +147,7 @@ def test_wake_returns_without_frames() -> None:
     waiter = registry.register("p", "c")
     registry.wake_all()
     assert waiter.take(None) == []
-    assert registry.channels() == {"c"}
+    assert registry.waiting() == [("p", "c")]
 
 
 # -- Sightings ------------------------------------------------------------------------

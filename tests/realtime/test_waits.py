@@ -70,7 +70,6 @@ def test_web_ui_decision_answers_resolve_to_the_option(  # noqa: PLR0917 - param
     prompt = decide(client)
     reads_before = history_reads(server)
     waiting = run_in_thread(lambda: client.wait_for_response(prompt.id, timeout=WAIT))
-    wait_until(lambda: history_reads(server) > reads_before, "the wait's look at the history")
     server.wait_for_pending(WAIT, message_id=prompt.id)
     raw = server.respond(prompt.id, typed)
     response = waiting.get(timeout=WAIT)
@@ -81,8 +80,9 @@ def test_web_ui_decision_answers_resolve_to_the_option(  # noqa: PLR0917 - param
     )
     assert response.correlation_id == prompt.id
     assert response.id == raw.id  # the raw response, resolved like the server resolves it
-    # Woken by the pushed frame: the wait read the history once, when it started.
-    assert history_reads(server) == reads_before + 1
+    # The stream was connected without a gap since before the prompt went out: it has
+    # seen every response, so the wait never reads the history.
+    assert history_reads(server) == reads_before
 
 
 def test_an_unresolvable_answer_is_not_final_until_a_good_one_comes(
@@ -208,7 +208,8 @@ def test_navigate_approved_and_navigate_timeout(
     server.wait_for_pending(WAIT, message_id=prompt.id)
     server.respond(prompt.id, None, "authorization_approved")
     assert waiting.get(timeout=WAIT).content.response_type == "authorization_approved"
-    assert server.opened_urls == ["https://example.org/docs"]
+    # The raw response can end the wait before the server's loop takes the answer.
+    wait_until(lambda: server.opened_urls == ["https://example.org/docs"], "the URL opened")
 
 
 def test_an_answer_posted_while_the_prompt_is_still_queued(

@@ -1,0 +1,281 @@
+"""The rules a wait keeps whatever the traffic: answers seen are never lost, loss is
+declared only on proof, deadlines hold while the server is slow, REST reads are shared,
+handlers start the stream, and a forgotten client cleans up after itself.
+"""
+
+import gc
+import json
+import threading
+import time
+import uuid
+import warnings
+from typing import Any, Callable, List
+
+import pytest
+import requests
+
+import ailoop
+from ailoop import AiloopClient, ConnectionState, DeliveryError, TimeoutError
+from ailoop.testing import AiloopTestServer
+
+from .conftest import WAIT, EventRecorder, Recorder, message, notification, run_in_thread
+
+MakeServer = Callable[..., AiloopTestServer]
+MakeClient = Callable[..., AiloopClient]
+SLACK = 5.0  # a deadline may be overrun by this much on the shared, noisy machine
+
+
+def post_all(server: AiloopTestServer, frames: List[Any]) -> None:
+    """Store and broadcast ``frames`` over one HTTP session."""
+    with requests.Session() as session:
+        for frame in frames:
+            answer = session.post(f"{server.url}/api/v1/messages", json=frame, timeout=WAIT)
+            answer.raise_for_status()
+
+
+def response_to(prompt_id: str, channel: str = "public") -> Any:
+    content = {"type": "response", "answer": "ok", "response_type": "text"}
+    return message(channel, content, sender_type="HUMAN", correlation_id=prompt_id)
+
+
+def requests_to(server: AiloopTestServer, path: str, query: str = "") -> int:
+    return sum(
+        1
+        for request in server.requests
+        if request.path.split("?")[0] == path and query in request.path
+    )
+
+
+def history_threads() -> List[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "ailoop-history"]
+
+
+def reads_finish() -> None:
+    deadline = time.monotonic() + 3 * WAIT
+    for thread in history_threads():
+        thread.join(max(deadline - time.monotonic(), 0.0))
+    assert history_threads() == []
+
+
+# -- rule 4: never lose an answer the client has seen ------------------------------------
+
+
+@pytest.mark.slow
+def test_an_answer_seen_once_survives_a_flood_of_other_responses_and_a_replay(
+    make_server: MakeServer, make_client: MakeClient
+) -> None:
+    server = make_server(human=lambda prompt: ("", "authorization_approved"))
+    client = make_client(server)
+    seen = Recorder()
+    client.add_message_handler(seen)
+    prompt = client.authorize("Deploy v2")
+    # The human answered on the server: only a broadcast, never stored in the history.
+    while getattr(seen.take(1)[0], "correlation_id", None) != prompt.id:
+        pass
+    for _ in range(1100):  # more prompts than any cache of other prompts' answers holds
+        server.inject_frame(json.dumps(response_to(str(uuid.uuid4()))))
+    events = EventRecorder()
+    client.add_connection_handler(events)
+    server.drop_connections()  # the reconnect replays 500 more responses
+    events.wait_for(ConnectionState.CONNECTED)
+    response = client.wait_for_response(prompt.id, timeout=WAIT)
+    assert ailoop.approved(response)
+    assert not [m for m in server.messages() if m.correlation_id == prompt.id]
+
+
+@pytest.mark.slow
+def test_a_full_channel_proves_nothing_so_the_wait_goes_on(
+    server: AiloopTestServer, make_client: MakeClient
+) -> None:
+    client = make_client(server, realtime=False)
+    prompt = client.authorize("Deploy")
+    post_all(server, [notification("public", f"n{number}") for number in range(1000)])
+    assert len(server.messages("public")) == 1000  # the prompt fell out of the window
+    with pytest.raises(TimeoutError):
+        client.wait_for_response(prompt.id, timeout=2.5)  # polled twice: no DeliveryError
+
+
+def test_a_prompt_lost_by_a_restart_is_reported_promptly(
+    server: AiloopTestServer, make_client: MakeClient
+) -> None:
+    client = make_client(server, realtime=False)
+    prompt = client.authorize("Deploy")
+    server.restart()
+    began = time.monotonic()
+    with pytest.raises(DeliveryError):
+        client.wait_for_response(prompt.id, timeout=4 * WAIT)
+    assert time.monotonic() - began < WAIT
+
+
+# -- rule 3: a wait keeps its own deadline --------------------------------------------------
+
+
+def test_the_deadline_holds_while_the_history_read_is_slow(
+    server: AiloopTestServer, make_client: MakeClient
+) -> None:
+    client = make_client(server, realtime=False)
+    prompt = client.authorize("Deploy")
+    server.fail_route("GET", "/api/channels/*", None, delay=3.0)
+    began = time.monotonic()
+    with pytest.raises(TimeoutError):
+        client.wait_for_response(prompt.id, timeout=0.5)
+    assert time.monotonic() - began < 0.5 + SLACK
+    reads_finish()
+
+
+def test_the_deadline_holds_while_the_stream_is_connecting(
+    server: AiloopTestServer, make_client: MakeClient
+) -> None:
+    prompt = make_client(server, realtime=False).authorize("Deploy")
+    server.fail_route("GET", "/", None, delay=3 * WAIT)  # the handshake stalls
+    client = make_client(server, timeout=3 * WAIT)
+    began = time.monotonic()
+    with pytest.raises(TimeoutError):
+        client.wait_for_response(prompt.id, timeout=0.5)
+    assert time.monotonic() - began < 0.5 + SLACK
+    began = time.monotonic()
+    client.close()  # cuts the stalled handshake
+    assert time.monotonic() - began < 2.0 + SLACK
+
+
+def test_close_wakes_a_wait_whose_lookup_is_slow(
+    server: AiloopTestServer, make_client: MakeClient
+) -> None:
+    prompt = make_client(server, realtime=False).authorize("Deploy")
+    server.fail_route("GET", "/api/v1/messages/*", None, delay=3.0)
+    client = make_client(server, realtime=False)
+    outcome = run_in_thread(lambda: client.wait_for_response(prompt.id, timeout=4 * WAIT))
+    while requests_to(server, f"/api/v1/messages/{prompt.id}") == 0:
+        time.sleep(0.02)  # polling a measurement: the lookup reached the server
+    began = time.monotonic()
+    client.close()
+    assert isinstance(outcome.get(timeout=WAIT), ailoop.ClientClosedError)
+    assert time.monotonic() - began < 1.0 + SLACK
+    reads_finish()
+
+
+# -- issue 15: REST reads shared by every wait ------------------------------------------------
+
+
+def test_many_waits_for_a_foreign_prompt_share_their_reads(
+    server: AiloopTestServer, make_client: MakeClient
+) -> None:
+    prompt = make_client(server, realtime=False).authorize("Deploy")
+    client = make_client(server, realtime=False)
+    server.fail_route("GET", "/api/*", None, delay=1.0)  # every read takes a while
+    server.clear_logs()
+    waits = [
+        run_in_thread(lambda: client.wait_for_response(prompt.id, timeout=4 * WAIT))
+        for _ in range(100)
+    ]
+    while requests_to(server, "/api/channels/public/messages") == 0:
+        time.sleep(0.02)  # polling a measurement: the first shared read arrived
+    server.clear_faults()
+    server.respond(prompt.id, None, "authorization_approved")
+    results = [outcome.get(timeout=4 * WAIT) for outcome in waits]
+    assert all(ailoop.approved(result) for result in results), results[:3]
+    # One read in flight per key, one queued behind it: not one read per wait.
+    assert requests_to(server, f"/api/v1/messages/{prompt.id}") <= 2
+    assert requests_to(server, "/api/channels/public/messages") <= 4
+
+
+def test_a_wait_on_a_prompt_sent_on_a_connected_stream_reads_no_history(
+    server: AiloopTestServer, make_client: MakeClient
+) -> None:
+    client = make_client(server)
+    prompts = [client.authorize(f"Deploy {number}") for number in range(5)]
+    server.clear_logs()
+    for prompt in prompts:
+        server.respond(prompt.id, None, "authorization_denied")
+    for prompt in prompts:
+        assert not ailoop.approved(client.wait_for_response(prompt.id, timeout=WAIT))
+    assert [r.path for r in server.requests if r.path.startswith("/api/")] == []
+
+
+# -- issue 12: handlers, queues and subscriptions start the stream -----------------------------
+
+
+def test_a_handler_starts_the_stream_so_the_next_message_arrives(
+    server: AiloopTestServer, make_client: MakeClient
+) -> None:
+    client = make_client(server)
+    assert client.connection_state is ConnectionState.DISCONNECTED
+    seen = Recorder()
+    client.add_message_handler(seen)
+    client.say("hi")
+    assert seen.take(1)[0].content.text == "hi"
+    assert client.connection_state is ConnectionState.CONNECTED
+    client.disconnect_websocket()
+    assert client.connection_state is ConnectionState.DISCONNECTED
+
+
+def test_a_queue_or_a_subscription_starts_the_stream_too(
+    server: AiloopTestServer, make_client: MakeClient
+) -> None:
+    queued = make_client(server)
+    inbox = queued.message_queue()
+    subscribed = make_client(server)
+    subscribed.subscribe_to_channel("ops")
+    assert subscribed.connection_state is ConnectionState.CONNECTED
+    queued.say("hello")
+    assert inbox.get(timeout=WAIT).content.text == "hello"
+
+
+def test_realtime_false_starts_no_stream_for_handlers(
+    server: AiloopTestServer, make_client: MakeClient
+) -> None:
+    client = make_client(server, realtime=False)
+    client.add_message_handler(Recorder())
+    client.subscribe_to_channel("ops")
+    assert [t.name for t in threading.enumerate() if t.name == "ailoop-stream"] == []
+    assert client.connection_state is ConnectionState.DISCONNECTED
+
+
+# -- rule 8: a forgotten client cleans up; disconnecting races no prompt -----------------------
+
+
+def test_a_dropped_client_warns_and_its_threads_end(server: AiloopTestServer) -> None:
+    client = AiloopClient(server.url, timeout=WAIT)
+    client.add_message_handler(Recorder())
+    client.say("started")
+    threads = [t for t in threading.enumerate() if t.name in ("ailoop-stream", "ailoop-dispatch")]
+    assert len(threads) == 2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        del client
+        gc.collect()
+    assert [w for w in caught if issubclass(w.category, ResourceWarning)]
+    for thread in threads:
+        thread.join(2.0 + SLACK)
+        assert not thread.is_alive(), thread.name
+
+
+def test_a_closed_client_does_not_warn(server: AiloopTestServer) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        client = AiloopClient(server.url, timeout=WAIT)
+        client.connect_websocket()
+        client.close()
+        del client
+        gc.collect()
+    assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def test_prompting_while_another_thread_disconnects(
+    server: AiloopTestServer, make_client: MakeClient
+) -> None:
+    client = make_client(server)
+    stop = threading.Event()
+
+    def disconnect_repeatedly() -> None:
+        while not stop.is_set():
+            client.disconnect_websocket()
+
+    disconnecting = threading.Thread(target=disconnect_repeatedly, name="test-disconnect")
+    disconnecting.start()
+    try:
+        sent = [client.authorize(f"Deploy {number}") for number in range(10)]
+    finally:
+        stop.set()
+        disconnecting.join(WAIT)
+    assert len({prompt.id for prompt in sent}) == 10
