@@ -1,79 +1,141 @@
 """Bounded memory of the message ids the realtime stream has already seen.
 
 The server never de-duplicates: a viewer's history replay overlaps with live frames, and
-every reconnect replays up to 500 messages per channel again. :class:`SeenMessages`
-remembers the most recent ids per channel (twice as many as the server keeps in a
-channel's history, because a catch-up may deliver older messages after newer live ones)
-for a bounded number of channels, so memory stays bounded however long the client runs.
+every reconnect replays up to 500 messages of *every* channel again. To hand each
+message to handlers once, :class:`SeenMessages` remembers, per channel, the most recent
+``IDS_PER_CHANNEL`` ids seen (more than the replay window, because live-only frames such
+as canonical responses share the window, and a catch-up compares against the oldest id
+still remembered).
+
+Ids are kept as 8-byte digests in one ``bytearray`` ring per channel (behind a 1 KiB
+Bloom filter that answers "new" without a scan), not as ``str`` objects in sets: about
+10 bytes per id instead of ~150, so a server with 5,000 busy channels costs ~28 MiB, and
+the whole memory stays under ``MAX_BYTES`` (32 MiB). Only
+beyond that budget -- several thousand channels each with a full replay window -- is the
+least recently active channel forgotten. A digest is the process's own 64-bit string
+hash; two ids of one channel sharing one within a window of 560 is a 1-in-10^16 event.
 It is owned by the network thread and takes no lock.
 """
 
-from collections import OrderedDict, deque
-from typing import Deque, Set, Tuple
+from collections import OrderedDict
+from typing import Tuple
 
-__all__ = ["SeenMessages"]
+__all__ = ["IDS_PER_CHANNEL", "MAX_BYTES", "SeenMessages"]
 
-IDS_PER_CHANNEL = 2000
-MAX_CHANNELS = 1000
+IDS_PER_CHANNEL = 560
+MAX_BYTES = 32 * 1024 * 1024
+_DIGEST = 8
+_FILTER_BYTES = 512
+_FILTER_MASK = _FILTER_BYTES * 8 - 1
+_CHANNEL_OVERHEAD = 600 + 2 * _FILTER_BYTES
+"""Bytes a remembered channel costs beside its ring (filters, name, objects, table slot)."""
 
 
-class _ChannelMemory:
-    """The last ``capacity`` ids of one channel, in arrival order."""
+class _Ring:
+    """The last ``capacity`` digests of one channel (grows up to it, then wraps), with
+    two generations of a small Bloom filter in front: a digest neither filter holds was
+    certainly not seen, so a new message -- the common case -- costs no scan.
+    """
 
-    __slots__ = ("_ids", "_order")
+    __slots__ = ("_added", "_capacity", "_data", "_next", "_older", "_recent")
 
     def __init__(self, capacity: int) -> None:
-        self._ids: Set[str] = set()
-        self._order: Deque[str] = deque(maxlen=capacity)
+        self._capacity = capacity
+        self._data = bytearray()
+        self._next = 0
+        self._recent = bytearray(_FILTER_BYTES)
+        self._older = bytearray(_FILTER_BYTES)
+        self._added = 0
 
-    def add(self, message_id: str) -> bool:
-        if message_id in self._ids:
+    def holds(self, key: int) -> bool:
+        """True when the digest of hash ``key`` is among the last ``capacity`` added."""
+        low, high = key & _FILTER_MASK, (key >> 12) & _FILTER_MASK
+        recent, older = self._recent, self._older
+        bit_low, bit_high = 1 << (low & 7), 1 << (high & 7)
+        if not (
+            (recent[low >> 3] & bit_low and recent[high >> 3] & bit_high)
+            or (older[low >> 3] & bit_low and older[high >> 3] & bit_high)
+        ):
             return False
-        if len(self._order) == self._order.maxlen:
-            self._ids.discard(self._order[0])
-        self._order.append(message_id)
-        self._ids.add(message_id)
-        return True
+        digest = key.to_bytes(_DIGEST, "little", signed=True)
+        data = self._data
+        found = data.find(digest)
+        while found >= 0:
+            if found % _DIGEST == 0:
+                return True
+            found = data.find(digest, found + 1)
+        return False
 
-    def __contains__(self, message_id: object) -> bool:
-        return message_id in self._ids
+    def add(self, key: int) -> int:
+        """Remember the digest of hash ``key``; return how many bytes the ring grew by."""
+        if self._added == self._capacity:  # the older filter covers what the ring still holds
+            self._older, self._recent = self._recent, bytearray(_FILTER_BYTES)
+            self._added = 0
+        self._added += 1
+        low, high = key & _FILTER_MASK, (key >> 12) & _FILTER_MASK
+        self._recent[low >> 3] |= 1 << (low & 7)
+        self._recent[high >> 3] |= 1 << (high & 7)
+        digest = key.to_bytes(_DIGEST, "little", signed=True)
+        if len(self._data) < self._capacity * _DIGEST:
+            self._data += digest
+            return _DIGEST
+        start = self._next * _DIGEST
+        self._data[start : start + _DIGEST] = digest
+        self._next = (self._next + 1) % self._capacity
+        return 0
 
     def __len__(self) -> int:
-        return len(self._order)
+        return len(self._data) // _DIGEST
+
+    @property
+    def nbytes(self) -> int:
+        return len(self._data)
 
 
 class SeenMessages:
-    """Which message ids were seen, per channel: at most ``per_channel`` ids for each of
-    the ``max_channels`` most recently active channels.
+    """Which message ids were seen, per channel: the last ``per_channel`` of each
+    channel, within ``max_bytes`` in all (least recently active channels forgotten
+    beyond it).
     """
 
-    def __init__(self, per_channel: int = IDS_PER_CHANNEL, max_channels: int = MAX_CHANNELS):
-        if per_channel < 1 or max_channels < 1:
-            raise ValueError("per_channel and max_channels must be at least 1")
+    def __init__(self, per_channel: int = IDS_PER_CHANNEL, max_bytes: int = MAX_BYTES) -> None:
+        if per_channel < 1 or max_bytes < 1:
+            raise ValueError("per_channel and max_bytes must be at least 1")
         self._per_channel = per_channel
-        self._max_channels = max_channels
-        self._channels: OrderedDict[str, _ChannelMemory] = OrderedDict()
+        self._max_bytes = max_bytes
+        self._channels: OrderedDict[str, _Ring] = OrderedDict()
+        self._bytes = 0
 
     def add(self, channel: str, message_id: str) -> bool:
         """Record ``message_id``; True when it was not seen before (deliver it)."""
-        memory = self._channels.get(channel)
-        if memory is None:
-            memory = _ChannelMemory(self._per_channel)
-            self._channels[channel] = memory
-            if len(self._channels) > self._max_channels:
-                self._channels.popitem(last=False)
+        key = hash(message_id)
+        ring = self._channels.get(channel)
+        if ring is None:
+            ring = self._channels[channel] = _Ring(self._per_channel)
+            self._bytes += _CHANNEL_OVERHEAD + len(channel)
         else:
             self._channels.move_to_end(channel)
-        return memory.add(message_id)
+            if ring.holds(key):
+                return False
+        self._bytes += ring.add(key)
+        while self._bytes > self._max_bytes and len(self._channels) > 1:
+            name, oldest = self._channels.popitem(last=False)
+            self._bytes -= _CHANNEL_OVERHEAD + len(name) + oldest.nbytes
+        return True
 
     def __contains__(self, key: object) -> bool:
         """``(channel, message_id) in seen``."""
         if not isinstance(key, tuple) or len(key) != 2:
             return False
         channel, message_id = key
-        memory = self._channels.get(channel)
-        return memory is not None and message_id in memory
+        ring = self._channels.get(channel)
+        return ring is not None and isinstance(message_id, str) and ring.holds(hash(message_id))
 
     def size(self) -> Tuple[int, int]:
         """``(channels remembered, ids remembered)``: for tests and diagnostics."""
-        return len(self._channels), sum(len(memory) for memory in self._channels.values())
+        return len(self._channels), sum(len(ring) for ring in self._channels.values())
+
+    @property
+    def nbytes(self) -> int:
+        """The memory accounted for (rings plus a per-channel overhead), in bytes."""
+        return self._bytes

@@ -23,7 +23,6 @@ work on decoded JSON objects (wire dicts), so they cost next to nothing:
   ``cancelled``).
 """
 
-import copy
 import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -35,6 +34,7 @@ _TEXT = "text"
 _DECISION_FINAL_TYPES = frozenset({"timeout", "authorization_approved", "authorization_denied"})
 # Rust's `str::parse::<usize>` accepts ASCII digits with an optional leading '+'.
 _USIZE = re.compile(r"\+?[0-9]+")
+_USIZE_DIGITS = 20  # 2**64 - 1 has 20 digits
 # Rust's `str::trim` strips the Unicode White_Space characters, and only those (Python's
 # `str.strip()` also strips U+001C..U+001F, which would resolve answers the server rejects).
 _RUST_WHITESPACE = (
@@ -64,8 +64,8 @@ def evaluate_response(
     if not isinstance(content, Mapping):
         return Outcome(False, dict(response))
     response_type = content.get("response_type")
-    if response_type == _CANCELLED:
-        return Outcome(False, dict(response))
+    if response_type == _CANCELLED or not isinstance(response_type, str):
+        return Outcome(False, dict(response))  # asked again, or nothing a server could send
     kind = prompt_content.get("type") if prompt_content is not None else None
     if kind == "decision" and prompt_content is not None:
         return _decision_outcome(prompt_content, response, content, response_type)
@@ -155,8 +155,11 @@ def _question_outcome(
 def _normalized(
     response: Mapping[str, Any], answer: str, metadata: Dict[str, Any]
 ) -> Dict[str, Any]:
-    result = copy.deepcopy(dict(response))
-    result["content"] = dict(result["content"], answer=answer)
+    """A copy of ``response`` with a new answer and metadata; a shallow copy, because
+    only those two change (a deep copy of hostile, deeply nested fields would recurse).
+    """
+    result = dict(response)
+    result["content"] = dict(response["content"], answer=answer)
     result["metadata"] = metadata
     return result
 
@@ -176,9 +179,15 @@ def _option_pairs(options: Sequence[Any]) -> List[Tuple[str, str]]:
 
 
 def _one_based(text: str, count: int) -> Optional[int]:
+    """The 0-based index a 1-based number names, parsed like Rust's ``usize`` (leading
+    zeros allowed, more than 64 bits refused) without ever building a huge ``int``.
+    """
     if not _USIZE.fullmatch(text):
         return None
-    number = int(text)
+    significant = text.lstrip("+").lstrip("0")
+    if len(significant) > _USIZE_DIGITS:
+        return None
+    number = int(significant or "0")
     if 1 <= number <= count:
         return number - 1
     return None

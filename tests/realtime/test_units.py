@@ -3,12 +3,13 @@
 import logging
 import queue
 import threading
+import tracemalloc
 from typing import Any, Dict, List
 
 import pytest
 
 from ailoop._connection_state import ConnectionEvent, ConnectionState
-from ailoop._dedup import SeenMessages
+from ailoop._dedup import IDS_PER_CHANNEL, MAX_BYTES, SeenMessages
 from ailoop._dispatch import Dispatcher
 from ailoop._waiters import SentPrompt, Sightings, WaiterRegistry
 from ailoop.exceptions import ClientClosedError
@@ -31,22 +32,38 @@ def test_seen_messages_reports_first_sightings_only() -> None:
     assert ("a", "1") in seen and ("b", "2") not in seen
 
 
-def test_seen_messages_memory_is_bounded_per_channel_and_in_channels() -> None:
-    seen = SeenMessages(per_channel=3, max_channels=2)
+def test_seen_messages_memory_is_bounded_per_channel_and_in_bytes() -> None:
+    seen = SeenMessages(per_channel=3)
     for number in range(10):
         seen.add("a", str(number))
     assert seen.size() == (1, 3)
     assert ("a", "9") in seen and ("a", "6") not in seen
     assert seen.add("a", "6")  # forgotten, so new again
-    seen.add("b", "x")
-    seen.add("c", "y")
-    assert seen.size()[0] == 2
-    assert ("a", "9") not in seen  # least recently active channel evicted
+    small = SeenMessages(per_channel=3, max_bytes=4000)
+    for channel in ("a", "b", "c", "d"):
+        small.add(channel, "x")
+    assert small.nbytes <= 4000
+    assert ("a", "x") not in small and ("d", "x") in small  # least recently active goes
 
 
-def test_seen_messages_rejects_zero_capacity() -> None:
-    with pytest.raises(ValueError):
-        SeenMessages(per_channel=0)
+def test_five_thousand_full_channels_fit_the_budget_without_forgetting() -> None:
+    channels = 100
+    tracemalloc.start()
+    try:
+        seen = SeenMessages()
+        for channel in range(channels):
+            for number in range(IDS_PER_CHANNEL):
+                seen.add(f"channel-{channel}", f"{channel}-{number}")
+        measured = tracemalloc.get_traced_memory()[0] / channels
+    finally:
+        tracemalloc.stop()
+    assert 5000 * measured <= MAX_BYTES, measured  # what 5,000 full channels really cost
+    assert seen.nbytes / channels >= measured  # the accounting that evicts is conservative
+    assert 5000 * (seen.nbytes / channels) <= MAX_BYTES  # so 5,000 channels never evict
+    assert seen.size() == (channels, channels * IDS_PER_CHANNEL)
+    window = range(IDS_PER_CHANNEL - 500, IDS_PER_CHANNEL)  # what a replay repeats
+    assert all((f"channel-{c}", f"{c}-{n}") in seen for c in range(channels) for n in window)
+    assert not seen.add("channel-0", f"0-{IDS_PER_CHANNEL - 1}")
 
 
 # -- WaiterRegistry -------------------------------------------------------------------

@@ -17,6 +17,7 @@ import requests
 import ailoop
 from ailoop import AiloopClient, ConnectionState, DeliveryError, TimeoutError
 from ailoop.testing import AiloopTestServer
+from ailoop.testing._hub import StoredMessage
 
 from .conftest import WAIT, EventRecorder, Recorder, message, notification, run_in_thread
 
@@ -279,3 +280,72 @@ def test_prompting_while_another_thread_disconnects(
         stop.set()
         disconnecting.join(WAIT)
     assert len({prompt.id for prompt in sent}) == 10
+
+
+# -- rule 5: exactly once for any number of channels -------------------------------------------
+
+
+def preload(server: AiloopTestServer, frames: List[Any]) -> None:
+    """Put ``frames`` straight into the stand-in's history (no broadcast): thousands of
+    channels in a blink, where thousands of HTTP posts would take a minute.
+    """
+    stored = [StoredMessage(frame) for frame in frames]
+    server._on_loop(lambda state: [state.history.add(message) for message in stored])
+
+
+@pytest.mark.slow
+def test_every_channel_once_across_reconnects_with_thousands_of_channels(
+    server: AiloopTestServer, make_client: MakeClient
+) -> None:
+    channels = 1500  # half as many again as the old per-channel memory held
+    old = [notification(f"c{n}", f"old {n}.{i}") for n in range(channels) for i in range(3)]
+    preload(server, old)
+    client = make_client(server, reconnect_attempts=50, timeout=4 * WAIT)
+    received, events = Recorder(), EventRecorder()
+    client.add_connection_handler(events)
+    client.subscribe_to_channel("*")
+    client.add_message_handler(received)
+    events.wait_for(ConnectionState.CONNECTED, timeout=8 * WAIT)
+    sent = []
+    for round_number in range(2):
+        server.drop_connections()  # each reconnect replays 3 messages of every channel
+        sent.append(client.say(f"missed {round_number}", channel=f"c{round_number}"))
+        events.wait_for(ConnectionState.CONNECTED, timeout=8 * WAIT)
+        sent.append(client.say(f"live {round_number}", channel=f"c{channels - 1 - round_number}"))
+    got = received.take(len(sent), timeout=8 * WAIT)
+    assert [m.content.text for m in got] == [m.content.text for m in sent]
+    assert received.nothing_more()  # no replayed history, no duplicate
+
+
+# -- rule 6: hostile responses are ignored or non-final, never a raw exception ---------------
+
+
+def test_hostile_responses_never_escape_as_raw_exceptions(
+    server: AiloopTestServer, make_client: MakeClient
+) -> None:
+    client = make_client(server)
+    prompt = client.ask_decision("strategy", "Strategy?", ["a", "b"])
+    base = response_to(str(prompt.id))
+
+    def variant(**content: Any) -> Any:
+        return dict(base, id=str(uuid.uuid4()), content=dict(base["content"], **content))
+
+    deep: Any = {}
+    for _ in range(600):
+        deep = {"nested": deep}
+    hostile = [
+        variant(answer="0" * 5000 + "9"),
+        variant(answer="9" * 5000),
+        variant(answer=["a"]),
+        dict(variant(answer="x"), metadata=deep),
+        variant(response_type=["text"]),
+        variant(response_type="maybe_later"),
+    ]
+    texts = [json.dumps(frame) for frame in hostile]
+    texts.append(json.dumps(variant()).replace('"ok"', "1" + "0" * 5000))
+    for text in texts:
+        server.inject_frame(text)
+    with pytest.raises(TimeoutError):
+        client.wait_for_response(prompt.id, timeout=1.0)  # nothing final, nothing raw
+    server.inject_frame(json.dumps(dict(variant(answer="2"), metadata=deep)))
+    assert client.wait_for_response(prompt.id, timeout=WAIT).content.answer == "b"
