@@ -53,8 +53,8 @@ def test_close_from_many_threads_at_once_with_waiters_and_handlers(
 ) -> None:
     threads_before, fds_before = threading.active_count(), socket_fds()
     client = make_client(server.url, timeout=5.0)
-    client.add_message_handler(lambda message: None)
     _connected(client)
+    client.add_message_handler(lambda message: None)
     outcomes = _blocked_waiters(client, 5)
     wait_until(
         lambda: sum(1 for name in thread_names() if name == "test-waiter") == 5, 5.0, "waiters"
