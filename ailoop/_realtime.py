@@ -630,8 +630,12 @@ class RealtimeEngine:
             if len(frames) >= HISTORY_LIMIT:
                 full.add(channel)
             first_missed = self._oldest_seen_index(channel, frames)
+            replayed_from = len(frames) - REPLAY_WINDOW
             for index, frame in enumerate(frames):
-                self._route(frame, deliver=index >= first_missed)
+                # Older than anything remembered and outside what a replay repeats: not
+                # news, and not worth remembering (it would push out what a replay repeats).
+                remember = index >= first_missed or index >= replayed_from
+                self._route(frame, deliver=index >= first_missed, remember=remember)
                 stored.add(_lower(frame.get("id")) or "")
         for prompt_id, channel in waiting:
             if prompt_id in stored or channel in full:
@@ -666,7 +670,7 @@ class RealtimeEngine:
             logger.debug("frame received: %s", _describe(frame))
         self._route(frame, deliver=True)
 
-    def _route(self, frame: Any, *, deliver: bool) -> None:
+    def _route(self, frame: Any, *, deliver: bool, remember: bool = True) -> None:
         if not isinstance(frame, dict):
             logger.warning("ignoring a frame that is not a JSON object")
             return
@@ -679,7 +683,7 @@ class RealtimeEngine:
         correlation_id = _lower(frame.get("correlation_id"))
         if correlation_id is not None and _is_response(frame):
             self._waiters.offer(correlation_id, frame)
-        if not self._seen.add(channel, message_id) or not deliver:
+        if not remember or not self._seen.add(channel, message_id) or not deliver:
             return
         if self._dispatcher.wants_messages and self._subscribed(channel):
             self._handoff.append(frame)

@@ -44,8 +44,8 @@ def test_a_blocked_handler_starves_neither_the_link_nor_waiters(
         release.wait(30.0)
         seen.append(str(message.id))
 
-    client.add_message_handler(slow_handler)
     states = _connect(client)
+    client.add_message_handler(slow_handler)
     posted = [str(client.say(f"n{i}").id) for i in range(50)]
     prompt = client.authorize("deploy while a handler sleeps", timeout=0)
     server.wait_for_pending(10.0, message_id=prompt.id)
@@ -83,8 +83,8 @@ def test_handlers_may_call_back_into_the_client(
         except BaseException as exc:
             results.put(exc)
 
-    client.add_message_handler(handler)
     _connect(client)
+    client.add_message_handler(handler)
     client.say("call back")
     assert results.get(timeout=10.0) == "healthy"
     assert results.get(timeout=10.0) == "answered from a handler"
@@ -134,8 +134,8 @@ def test_reconnect_callbacks_tell_a_clear_story(
 ) -> None:
     client = make_client(server.url, timeout=5.0, reconnect_delay=0.05)
     received = Collector()
-    client.add_message_handler(received)
     states = _connect(client)
+    client.add_message_handler(received)
     for round_ in range(5):
         server.drop_connections()
         states.wait_for("connected", 10.0)

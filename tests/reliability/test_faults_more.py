@@ -14,7 +14,7 @@ import pytest
 import requests
 
 import ailoop
-from ailoop import AiloopClient, Message, NotificationContent
+from ailoop import AiloopClient, ConnectionState, Message, NotificationContent
 from ailoop.testing import AiloopTestServer
 from tests.reliability.conftest import SLACK, Collector, StateLog, socket_fds, wait_until
 
@@ -22,10 +22,14 @@ pytestmark = pytest.mark.reliability
 
 
 def _connected(client: AiloopClient) -> StateLog:
+    """A state log registered on ``client``, once its stream is connected (a handler may
+    have started it already: then the log starts after that first ``connected``)."""
+    already = client.connection_state is ConnectionState.CONNECTED
     states = StateLog()
     client.add_connection_handler(states)
     client.connect_websocket()
-    states.wait_for("connected", 10.0)
+    if not already:
+        states.wait_for("connected", 10.0)
     return states
 
 

@@ -41,9 +41,9 @@ class Listener:
         self.messages = Collector()
         self.states = StateLog()
         self.injected = 0
+        client.add_connection_handler(self.states)
         client.subscribe_to_channel("*")
         client.add_message_handler(self.messages)
-        client.add_connection_handler(self.states)
         client.connect_websocket()
         self.states.wait_for("connected", 10.0)
 
