@@ -144,11 +144,11 @@ def test_100_disconnects_during_5000_messages_lose_and_duplicate_nothing(
 ) -> None:
     threads_before, fds_before = threading.active_count(), socket_fds()
     client = make_client(server.url, timeout=10.0, reconnect_delay=0.02, reconnect_attempts=20)
-    client.subscribe_to_channel("*")
     received = Collector()
     states = StateLog()
-    client.add_message_handler(received)
     client.add_connection_handler(states)
+    client.subscribe_to_channel("*")
+    client.add_message_handler(received)
     client.connect_websocket()
     states.wait_for("connected", 10.0)
     threads_connected = threading.active_count()
@@ -205,8 +205,8 @@ def test_a_half_open_link_is_detected_and_reconnected(
     )
     received = Collector()
     states = StateLog()
-    client.add_message_handler(received)
     client.add_connection_handler(states)
+    client.add_message_handler(received)
     client.connect_websocket()
     states.wait_for("connected", 10.0)
 

@@ -157,8 +157,8 @@ def test_a_flood_past_the_handler_buffer_drops_only_handler_messages(
         release.wait(30.0)
         handled.append(str(message.id))
 
-    client.add_message_handler(blocking_handler)
     setup = Setup(server, client)
+    client.add_message_handler(blocking_handler)
     posted = [str(client.say(f"flood {i}").id) for i in range(flood)]
     prompt = client.authorize("deploy during the flood", channel="prompts", timeout=0)
     server.wait_for_pending(10.0, message_id=prompt.id)

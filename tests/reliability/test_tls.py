@@ -136,8 +136,8 @@ def test_the_realtime_stream_and_waits_work_over_wss(
     client = make_client(server.url, verify=_ca_file(authority, tmp_path), timeout=5.0)
     received = Collector()
     states = StateLog()
-    client.add_message_handler(received)
     client.add_connection_handler(states)
+    client.add_message_handler(received)
     response = client.authorize("deploy over wss", wait=True)
     assert response.content.response_type == "authorization_approved"
     note = client.say("pushed over wss")
