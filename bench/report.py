@@ -67,7 +67,8 @@ def _machine_lines(
     return [
         f"- Run: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
         f"commit `{_git_revision()}`, {'`--quick`' if quick else 'full'} run, "
-        f"{elapsed:.0f} s in all.",
+        f"{elapsed:.0f} s for the benchmarks run by the last invocation (each section ends "
+        "with when it was measured).",
         f"- Machine: {_cpu_model()}, {os.cpu_count()} cores, {platform.system()} "
         f"{platform.release()}.",
         f"- Load average (1/5/15 min): {_load(load_before)} before, {_load(load_after)} after. "

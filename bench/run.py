@@ -1,14 +1,18 @@
 """Run the benchmarks, each in a fresh child process, and regenerate ``BENCHMARKS.md``.
 
-Usage: ``python -m bench [--quick] [--only KEY,...] [--output PATH]`` (or
-``python bench/run.py ...``). A full run writes ``BENCHMARKS.md`` at the repository root;
-``--only`` prints the partial report instead unless ``--output`` is given.
+Usage: ``python -m bench [--quick] [--only KEY,...] [--output PATH] [--results DIR]``
+(or ``python bench/run.py ...``). A full run writes ``BENCHMARKS.md`` at the repository
+root; ``--only`` prints the partial report instead unless ``--output`` is given. With
+``--results DIR`` each benchmark's result is also kept as ``DIR/KEY.json``, and the
+report takes the results of the benchmarks not run this time from there (so a long run
+can be completed in parts; each part's section says when it ran).
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime
 import importlib
 import json
 import os
@@ -48,6 +52,9 @@ def _parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="fewer rounds, smaller loads")
     parser.add_argument("--only", default="", help="comma-separated keys: " + ", ".join(BENCHMARKS))
     parser.add_argument("--output", default=None, help="where to write the Markdown report")
+    parser.add_argument(
+        "--results", default=None, help="directory keeping each benchmark's result as JSON"
+    )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--result-file", default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -110,13 +117,31 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     load_before = os.getloadavg()
     started = time.monotonic()
-    results = []
+    fresh = {}
     for key in keys:
         sys.stderr.write(f"bench: {key} ...\n")
         sys.stderr.flush()
         key_started = time.monotonic()
-        results.append(_run_in_child(key, args.quick))
+        result = _run_in_child(key, args.quick)
+        result.details.append("")
+        result.details.append(
+            f"_Measured {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
+            f"load average {os.getloadavg()[0]:.1f}, {time.monotonic() - key_started:.0f} s._"
+        )
+        fresh[key] = result
+        if args.results:
+            Path(args.results).mkdir(parents=True, exist_ok=True)
+            saved = json.dumps(dataclasses.asdict(result))
+            (Path(args.results) / f"{key}.json").write_text(saved, encoding="utf-8")
         sys.stderr.write(f"bench: {key} done in {time.monotonic() - key_started:.1f} s\n")
+    results = []
+    for key in BENCHMARKS:
+        if key in fresh:
+            results.append(fresh[key])
+        elif args.results and (Path(args.results) / f"{key}.json").exists():
+            results.append(
+                _result_from_json((Path(args.results) / f"{key}.json").read_text("utf-8"))
+            )
     report = render_report(
         results,
         quick=args.quick,
@@ -124,7 +149,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         load_after=os.getloadavg(),
         elapsed=time.monotonic() - started,
     )
-    output = args.output or (None if args.only else str(REPO_ROOT / "BENCHMARKS.md"))
+    complete = len(results) == len(BENCHMARKS)
+    output = args.output or (str(REPO_ROOT / "BENCHMARKS.md") if complete else None)
     if output is None:
         sys.stdout.write(report)
     else:
