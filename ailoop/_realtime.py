@@ -44,6 +44,7 @@ from ailoop.exceptions import (
     ClientClosedError,
     ConnectionError,
     DeliveryError,
+    MalformedResponseError,
     NotFoundError,
     TimeoutError,
 )
@@ -496,7 +497,7 @@ class RealtimeEngine:
             if lookup is None:
                 for frame in held:
                     outcome = evaluate_response(content, frame)
-                    message = self._decode_response(outcome.response)
+                    message = self._decode_response(outcome.response, outcome.final, waiter)
                     if message is None:
                         continue
                     if outcome.final:
@@ -600,12 +601,21 @@ class RealtimeEngine:
             ) from error
         raise error
 
-    def _decode_response(self, frame: Frame) -> Any:
+    def _decode_response(self, frame: Frame, final: bool, waiter: ResponseWaiter) -> Any:
+        """The response as a Message. One that cannot be decoded is ignored while it is
+        not final; a final one ends the wait with :class:`MalformedResponseError` (fail
+        closed: it is no approval, and no later answer will come for it).
+        """
         try:
             return self._decode(frame)
         except Exception as exc:
-            logger.warning("ignoring a response that is not a valid message: %s", exc)
-            return None
+            if not final:
+                logger.warning("ignoring a response that is not a valid message: %s", exc)
+                return None
+            raise MalformedResponseError(
+                f"the final response to prompt {waiter.prompt_id} cannot be read ({exc}); "
+                "it is not an approval"
+            ) from exc
 
     # -- network thread hooks -----------------------------------------------------------
 

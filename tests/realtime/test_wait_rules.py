@@ -339,7 +339,6 @@ def test_hostile_responses_never_escape_as_raw_exceptions(
         variant(answer=["a"]),
         dict(variant(answer="x"), metadata=deep),
         variant(response_type=["text"]),
-        variant(response_type="maybe_later"),
     ]
     texts = [json.dumps(frame) for frame in hostile]
     texts.append(json.dumps(variant()).replace('"ok"', "1" + "0" * 5000))
@@ -349,3 +348,37 @@ def test_hostile_responses_never_escape_as_raw_exceptions(
         client.wait_for_response(prompt.id, timeout=1.0)  # nothing final, nothing raw
     server.inject_frame(json.dumps(dict(variant(answer="2"), metadata=deep)))
     assert client.wait_for_response(prompt.id, timeout=WAIT).content.answer == "b"
+
+
+@pytest.mark.parametrize("response_type", ["maybe_later", "text"])
+def test_an_unreadable_final_answer_to_an_authorization_is_no_approval(
+    server: AiloopTestServer, make_client: MakeClient, response_type: str
+) -> None:
+    client = make_client(server)
+    prompt = client.authorize("Deploy")
+    content = {"type": "response", "answer": ["yes"], "response_type": response_type}
+    server.inject_frame(json.dumps(message("public", content, correlation_id=str(prompt.id))))
+    began = time.monotonic()
+    with pytest.raises(ailoop.MalformedResponseError, match="not an approval"):
+        client.wait_for_response(prompt.id, timeout=None)  # ends although no deadline is set
+    assert time.monotonic() - began < WAIT
+
+
+def test_close_ends_a_stream_thread_busy_in_its_catch_up(
+    server: AiloopTestServer, make_client: MakeClient
+) -> None:
+    client = make_client(server, timeout=3 * WAIT)
+    client.add_message_handler(Recorder())
+    stream = [t for t in threading.enumerate() if t.name == "ailoop-stream"]
+    assert len(stream) == 1
+    server.fail_route("GET", "/api/channels/*", None, delay=3 * WAIT)  # catch-up hangs
+    server.clear_logs()
+    server.drop_connections()
+    while requests_to(server, "/api/channels/public/messages") == 0:
+        time.sleep(0.02)  # polling a measurement: the catch-up read reached the server
+    began = time.monotonic()
+    client.close()
+    for thread in stream:
+        thread.join(2.0 + SLACK)
+        assert not thread.is_alive()
+    assert time.monotonic() - began < 2.0 + SLACK
