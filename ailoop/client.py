@@ -712,9 +712,12 @@ class AiloopClient:
         :class:`~ailoop.TimeoutError` (send the prompt again to ask anew).
 
         Blocking: a wait (:ref:`threads-timeouts-errors`); it starts the realtime stream unless
-        ``realtime=False``. Raises :class:`~ailoop.DeliveryError` at once when the server
-        no longer knows the prompt after a reconnect (it restarted and lost it) and
-        :class:`~ailoop.NotFoundError` for an id the server never had.
+        ``realtime=False``, without waiting for it to connect. Raises
+        :class:`~ailoop.DeliveryError` at once when the server proves it lost the prompt
+        (a 404 while the prompt's channel holds fewer than 1,000 messages: it restarted),
+        :class:`~ailoop.NotFoundError` for an id the server never had and
+        :class:`~ailoop.MalformedResponseError` for a final response that cannot be read
+        (never an approval).
         """
         self._check_open()
         prompt_id = str(validate_uuid(message_id, "message_id"))
@@ -731,8 +734,8 @@ class AiloopClient:
         :attr:`ws_url`, sends the hello frame ``{"subscribe": "*"}`` and, after an earlier
         connection, catches up from the channel history before reporting ``CONNECTED``.
         It then keeps the connection alive (pings) and reconnects after a drop. Prompts
-        and waits start the stream by themselves; call this to receive messages in
-        handlers, or to fail early.
+        waits, handlers, queues and subscriptions start the stream by themselves; call
+        this to fail early.
 
         Blocks at most ``timeout`` seconds; idempotent. Raises
         :class:`~ailoop.AuthenticationError` (401/403 on the handshake) or
@@ -762,6 +765,7 @@ class AiloopClient:
         The server sends every channel to the stream and ignores channel lists, so the
         subscriptions are kept and applied here; the default is ``{client.channel}``.
         Thread-safe; survives reconnects; takes effect for the next message received.
+        Starts the realtime stream like :meth:`add_message_handler`.
         Raises :class:`~ailoop.ValidationError` for an empty name and
         :class:`~ailoop.ClientClosedError` after :meth:`close`.
         """
@@ -791,12 +795,13 @@ class AiloopClient:
         into a :class:`~ailoop.Message` (unknown content types as
         :class:`~ailoop.UnknownContent`). Only live traffic is delivered: the history the
         server replays on the first connection is not, while messages missed during a
-        reconnect are delivered once. Nothing arrives until the realtime stream runs
-        (:meth:`connect_websocket`). A handler that raises is logged with its traceback
-        and reported to ``on_handler_error``; delivery goes on. A slow handler delays
-        only later handler calls: if more than ``max_pending_messages`` messages pile up,
-        the oldest waiting one is dropped (see :attr:`dropped_messages`). A handler may
-        call any client method except blocking waits. Thread-safe; raises
+        reconnect are delivered once. Registering starts the realtime stream (unless
+        ``realtime=False``) and returns once it is connected. A handler that raises is
+        logged with its traceback and reported to ``on_handler_error``; delivery goes
+        on. A slow handler delays only later handler calls: if more than
+        ``max_pending_messages`` messages pile up, the oldest waiting one is dropped
+        (see :attr:`dropped_messages`). A handler may call any client method except
+        blocking waits. Thread-safe; raises
         :class:`~ailoop.ClientClosedError` after :meth:`close`.
         """
         self._check_open()
@@ -817,8 +822,8 @@ class AiloopClient:
         The dispatcher thread puts each message after calling the handlers; with a
         ``maxsize`` a full queue loses its oldest item (counted in
         :attr:`dropped_messages`), so the stream never blocks on a slow consumer. Read it
-        with ``get(timeout=...)`` in any thread. Nothing arrives until the realtime stream
-        runs. Raises :class:`~ailoop.ClientClosedError` after :meth:`close`.
+        with ``get(timeout=...)`` in any thread. Starts the realtime stream like
+        :meth:`add_message_handler`. Raises :class:`~ailoop.ClientClosedError` after :meth:`close`.
         """
         self._check_open()
         limit = validate_count(maxsize, "maxsize")

@@ -382,3 +382,37 @@ def test_close_ends_a_stream_thread_busy_in_its_catch_up(
         thread.join(2.0 + SLACK)
         assert not thread.is_alive()
     assert time.monotonic() - began < 2.0 + SLACK
+
+
+# -- rule 1: only an approval approves -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "response_type"),
+    [("no", "text"), ("yes", "text"), (None, "authorization_denied"), (None, "timeout")],
+)
+def test_every_final_answer_but_an_approval_is_a_denial(
+    server: AiloopTestServer, make_client: MakeClient, answer: Any, response_type: str
+) -> None:
+    client = make_client(server)
+    prompt = client.authorize("Deploy")
+    server.wait_for_pending(WAIT, message_id=prompt.id)
+    server.respond(prompt.id, answer, response_type)
+    response = client.wait_for_response(prompt.id, timeout=WAIT)  # final: the wait ends
+    assert response.content.response_type == response_type
+    assert not ailoop.approved(response)
+
+
+def test_a_cancelled_navigation_is_asked_again_and_only_an_approval_opens_it(
+    server: AiloopTestServer, make_client: MakeClient
+) -> None:
+    client = make_client(server)
+    prompt = client.navigate("https://example.org/release-notes")
+    server.wait_for_pending(WAIT, message_id=prompt.id)
+    server.respond(prompt.id, None, "cancelled")
+    with pytest.raises(TimeoutError) as caught:
+        client.wait_for_response(prompt.id, timeout=1.0)
+    assert not ailoop.approved(caught.value.last_response)
+    server.wait_for_pending(WAIT, message_id=prompt.id)  # the server asks again
+    server.respond(prompt.id, None, "authorization_approved")
+    assert ailoop.approved(client.wait_for_response(prompt.id, timeout=WAIT))
