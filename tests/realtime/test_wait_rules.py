@@ -51,8 +51,11 @@ def history_threads() -> List[threading.Thread]:
     return [thread for thread in threading.enumerate() if thread.name == "ailoop-history"]
 
 
-def reads_finish() -> None:
-    deadline = time.monotonic() + 3 * WAIT
+def close_ends_reads(client: AiloopClient) -> None:
+    """``close()`` cuts the reads in flight: no ``ailoop-history`` thread outlives it by
+    more than the 2 s bound (plus slack)."""
+    client.close()
+    deadline = time.monotonic() + 2.0 + SLACK
     for thread in history_threads():
         thread.join(max(deadline - time.monotonic(), 0.0))
     assert history_threads() == []
@@ -121,7 +124,7 @@ def test_the_deadline_holds_while_the_history_read_is_slow(
     with pytest.raises(TimeoutError):
         client.wait_for_response(prompt.id, timeout=0.5)
     assert time.monotonic() - began < 0.5 + SLACK
-    reads_finish()
+    close_ends_reads(client)
 
 
 def test_the_deadline_holds_while_the_stream_is_connecting(
@@ -152,7 +155,7 @@ def test_close_wakes_a_wait_whose_lookup_is_slow(
     client.close()
     assert isinstance(outcome.get(timeout=WAIT), ailoop.ClientClosedError)
     assert time.monotonic() - began < 1.0 + SLACK
-    reads_finish()
+    close_ends_reads(client)
 
 
 # -- issue 15: REST reads shared by every wait ------------------------------------------------
