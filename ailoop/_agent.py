@@ -9,16 +9,17 @@ in the calling thread, sends one text frame and reads until the frame carrying t
 traffic of the channel) is ignored.
 """
 
+from __future__ import annotations
+
 import json
 import logging
 import socket
 import threading
 import time
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Type
 from uuid import UUID
 
-import websocket
-
+from ailoop._lazy import lazy_module
 from ailoop._websocket import WebSocketOpener
 from ailoop.exceptions import (
     AiloopError,
@@ -27,12 +28,25 @@ from ailoop.exceptions import (
     MessageTooLargeError,
 )
 
+if TYPE_CHECKING:
+    import websocket
+else:  # loaded when the first socket is made (ailoop/_lazy.py)
+    websocket = lazy_module("websocket")
+
 __all__ = ["AgentConnector"]
 
 logger = logging.getLogger("ailoop.agent")
 
-_FRAME_FAILURES = (websocket.WebSocketException, OSError, ValueError)
-_TIMEOUTS = (websocket.WebSocketTimeoutException, socket.timeout)
+
+
+def _frame_failures() -> Tuple[Type[BaseException], ...]:
+    """What a failed read or write raises (websocket-client is loaded lazily)."""
+    return (websocket.WebSocketException, OSError, ValueError)
+
+
+def _timeouts() -> Tuple[Type[BaseException], ...]:
+    """What a read that ran out of time raises."""
+    return (websocket.WebSocketTimeoutException, socket.timeout)
 
 
 class AgentConnector:
@@ -73,14 +87,14 @@ class AgentConnector:
                 text = json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
                 try:
                     connection.send(text)
-                except _FRAME_FAILURES as exc:
+                except _frame_failures() as exc:
                     raise self._broken(exc, message_id, "while sending the prompt") from exc
                 if logger.isEnabledFor(logging.DEBUG):
                     logger.debug("sent prompt %s (%d bytes)", message_id, len(text))
                 try:
                     return self._await_echo(connection, message_id, started, deadline)
-                except _FRAME_FAILURES as exc:
-                    timed_out = isinstance(exc, _TIMEOUTS)
+                except _frame_failures() as exc:
+                    timed_out = isinstance(exc, _timeouts())
                     if (guard.expired or timed_out) and not self._closed.is_set():
                         raise self._no_echo(message_id, echo_timeout) from None
                     raise self._broken(exc, message_id, "before the echo arrived") from exc
@@ -139,7 +153,7 @@ def _release(connection: websocket.WebSocket) -> None:
     try:
         if connection.connected:
             connection.send_close()
-    except _FRAME_FAILURES:
+    except _frame_failures():
         pass  # the connection is going away either way
     connection.shutdown()  # type: ignore[no-untyped-call]
 

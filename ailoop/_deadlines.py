@@ -10,16 +10,19 @@ holds no reference to the client, so its owner can close it from a finalizer. A 
 child starts afresh: the parent's thread and lock do not survive a fork.
 """
 
+from __future__ import annotations
+
 import contextlib
 import os
 import socket
 import threading
 import time
-from typing import Dict, Iterator, Optional
-
-import websocket
+from typing import TYPE_CHECKING, Dict, Iterator, Optional
 
 from ailoop.exceptions import ClientClosedError
+
+if TYPE_CHECKING:
+    import websocket
 
 __all__ = ["DeadlineWatch", "Guard"]
 

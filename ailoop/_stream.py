@@ -29,6 +29,8 @@ A TCP connect or TLS handshake still in progress is the one thing it cannot cut 
 the daemon thread then ends as soon as that connect returns.
 """
 
+from __future__ import annotations
+
 import contextlib
 import json
 import logging
@@ -36,13 +38,17 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Generator, Optional, Protocol, Tuple
-
-import websocket
+from typing import TYPE_CHECKING, Any, Generator, Optional, Protocol, Tuple
 
 from ailoop._connection_state import ConnectionEvent, ConnectionState
+from ailoop._lazy import lazy_module
 from ailoop._uwsgi import warn_if_threads_disabled
 from ailoop.exceptions import AiloopError, AuthenticationError, ConnectionError
+
+if TYPE_CHECKING:
+    import websocket
+else:  # loaded when the first socket is made (ailoop/_lazy.py)
+    websocket = lazy_module("websocket")
 
 __all__ = [
     "HELLO_FRAME",

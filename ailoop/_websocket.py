@@ -16,21 +16,21 @@ into websocket-client's options (headers, TLS, proxy) and opens connections with
   handshake a ``TimeoutError``.
 """
 
+from __future__ import annotations
+
 import contextlib
 import os
 import socket
 import ssl
 import time
 import weakref
-from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Mapping, Optional, Tuple, Type
 from urllib.parse import unquote, urlsplit
-
-import websocket
 
 from ailoop._connection import ConnectionSettings
 from ailoop._deadlines import DeadlineWatch, Guard
 from ailoop._http import HttpResult, server_error_text
-from ailoop._readahead import CappedWebSocket, ReadAheadWebSocket
+from ailoop._lazy import lazy_module
 from ailoop._urls import redact_url
 from ailoop.exceptions import (
     AiloopError,
@@ -40,18 +40,27 @@ from ailoop.exceptions import (
     TimeoutError,
 )
 
+if TYPE_CHECKING:
+    import websocket
+else:  # loaded when the first socket is made (ailoop/_lazy.py)
+    websocket = lazy_module("websocket")
+
 __all__ = ["WebSocketOpener"]
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MATCHES_NO_HOST = "no-proxy-exceptions.invalid"
 _MAX_LOCATION_TEXT = 200
-_HANDSHAKE_FAILURES = (
-    websocket.WebSocketException,
-    OSError,
-    ValueError,  # a malformed status line or Content-Length
-    OverflowError,
-    MemoryError,  # websocket-client reads an error body of the announced length at once
-)
+
+
+def _handshake_failures() -> Tuple[Type[BaseException], ...]:
+    """What a failed handshake raises (a function: websocket-client is loaded lazily)."""
+    return (
+        websocket.WebSocketException,
+        OSError,
+        ValueError,  # a malformed status line or Content-Length
+        OverflowError,
+        MemoryError,  # websocket-client reads an error body of the announced length at once
+    )
 
 
 class WebSocketOpener:
@@ -82,6 +91,11 @@ class WebSocketOpener:
         """An unconnected, message-capped WebSocket; ``read_ahead`` for a busy stream
         (:class:`~ailoop._readahead.ReadAheadWebSocket`).
         """
+        from ailoop._readahead import (  # noqa: PLC0415 - subclasses of websocket-client's
+            CappedWebSocket,
+            ReadAheadWebSocket,
+        )
+
         cls = ReadAheadWebSocket if read_ahead else CappedWebSocket
         return cls(**self._constructor)
 
@@ -100,7 +114,7 @@ class WebSocketOpener:
         with self.guard(ws, deadline) as guard:
             try:
                 ws.connect(self.url, timeout=remaining, **self._connect)  # type: ignore[no-untyped-call]
-            except _HANDSHAKE_FAILURES as exc:
+            except _handshake_failures() as exc:
                 raise self._failure(ws, exc, guard, allowed) from exc
         status = _handshake_status(ws)
         if status is not None and status != 101:  # older websocket-client: a 3xx "connects"

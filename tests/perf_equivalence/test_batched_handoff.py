@@ -140,6 +140,7 @@ def engine() -> Iterator[RealtimeEngine]:
         channel="ops",
         max_pending_messages=100,
         on_handler_error=None,
+        realtime=False,  # no stream: the test plays the network thread through the hooks
     )
     yield built
     built.close()
