@@ -11,7 +11,9 @@ accepted and how it is re-serialised:
 * output keys follow the Rust struct order, ``correlation_id`` is always present,
   ``metadata`` is omitted when absent, ``priority`` defaults to ``low``.
 
-Errors carry a serde-like ``path: message`` text; only their status code matters.
+HTTP bodies are read by :mod:`._serde` the way serde_json streams them (error texts
+with the field path and the position); WebSocket frames, whose errors nobody sees, are
+decoded first and then checked by the same schema parsers.
 """
 
 import json
@@ -19,6 +21,7 @@ import re
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple, TypeVar
 
 from ._clock import parse_timestamp
+from ._serde import Failure, Field, Schema, one_of, read_struct
 
 T = TypeVar("T")
 JsonObject = Dict[str, Any]
@@ -48,6 +51,7 @@ class SchemaError(ValueError):
 
     def __init__(self, path: str, message: str) -> None:
         super().__init__(f"{path}: {message}" if path else message)
+        self.detail = message
 
 
 class _JsonObject(Dict[str, Any]):
@@ -113,12 +117,29 @@ def loads(text: str) -> Any:
     return value
 
 
+def with_duplicates(value: Dict[str, Any], duplicates: Sequence[str]) -> Dict[str, Any]:
+    """``value`` as a decoded object that remembers its repeated keys."""
+    obj = _JsonObject(value)
+    obj.duplicates = frozenset(duplicates)
+    return obj
+
+
 def decode_body(raw: bytes, parse: Parser[T]) -> T:
     """Decode and validate an HTTP body in serde_json's error order.
 
-    A shape error in the first document wins over trailing garbage after it, as in
-    serde_json, which validates while it parses.
+    Bodies of the server's request structs are read as serde_json streams them (see
+    :mod:`._serde`); a shape error in the first document wins over trailing garbage
+    after it, as in serde_json, which validates while it parses.
     """
+    schema = _BODY_SCHEMAS.get(parse)
+    if schema is not None:
+        try:
+            fields = read_struct(raw, schema)
+        except Failure as failure:
+            if failure.syntax:
+                raise JsonSyntaxError(str(failure)) from None
+            raise SchemaError("", str(failure)) from None
+        return parse(fields, "")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -282,6 +303,17 @@ def _uuid(value: Any, path: str) -> str:
     return parsed
 
 
+def check_scalar(kind: str, text: str) -> Optional[str]:
+    """Why a ``uuid`` or ``timestamp`` string is rejected (serde's text), or None."""
+    if kind == "uuid":
+        return None if parse_uuid(text) is not None else f"UUID parsing failed: {uuid_error(text)}"
+    try:
+        parse_timestamp(text)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def _timestamp(value: Any, path: str) -> str:
     text = _string(value, path)
     try:
@@ -291,12 +323,15 @@ def _timestamp(value: Any, path: str) -> str:
 
 
 def _enum(variants: Sequence[str]) -> Parser[str]:
-    expected = ", ".join(f"`{v}`" for v in variants)
+    expected = one_of(variants)
 
     def parse(value: Any, path: str) -> str:
+        if not isinstance(value, (str, dict)):
+            # serde's buffered content reads an enum from a string or a one-entry map
+            raise SchemaError(path, f"invalid type: {describe(value)}, expected string or map")
         text = _string(value, path)
         if text not in variants:
-            raise SchemaError(path, f"unknown variant `{text}`, expected one of {expected}")
+            raise SchemaError(path, f"unknown variant `{text}`, {expected}")
         return text
 
     return parse
@@ -503,7 +538,7 @@ _LEGACY_CONTENT = {"question": _question, **_SHARED_CONTENT}
 
 def _content(legacy: bool) -> Parser[JsonObject]:
     variants = _LEGACY_CONTENT if legacy else _CURRENT_CONTENT
-    expected = ", ".join(f"`{name}`" for name in variants)
+    expected = one_of(list(variants))
 
     def parse(value: Any, path: str) -> JsonObject:
         if not isinstance(value, dict):
@@ -522,7 +557,7 @@ def _content(legacy: bool) -> Parser[JsonObject]:
             )
         variant = variants.get(tag)
         if variant is None:
-            raise SchemaError(path, f"unknown variant `{tag}`, expected one of {expected}")
+            raise SchemaError(path, f"unknown variant `{tag}`, {expected}")
         return variant(value, path)
 
     return parse
@@ -543,6 +578,10 @@ _MESSAGE_FIELDS = (
 
 def message_parser(legacy: bool) -> Parser[JsonObject]:
     """The Message parser of one era: ``legacy`` selects v1.0.0 (``question``, no ``decision``)."""
+    return _MESSAGE_PARSERS[legacy]
+
+
+def _message_parser(legacy: bool) -> Parser[JsonObject]:
     content = _LEGACY_CONTENT_PARSER if legacy else _CURRENT_CONTENT_PARSER
 
     def parse(value: Any, path: str) -> JsonObject:
@@ -629,3 +668,58 @@ def channel_error(name: str) -> Optional[str]:
             "(only letters, numbers, hyphens, and underscores allowed)"
         )
     return None
+
+
+_MESSAGE_PARSERS = {legacy: _message_parser(legacy) for legacy in (False, True)}
+_UUID_TEXT = "a formatted UUID string"
+_TIMESTAMP_TEXT = "an RFC 3339 formatted date and time string"
+
+
+def _message_schema(legacy: bool) -> Schema:
+    variants = _LEGACY_CONTENT if legacy else _CURRENT_CONTENT
+    return Schema(
+        "Message",
+        (
+            Field("id", "uuid", expecting=_UUID_TEXT),
+            Field("channel", "string"),
+            Field("sender_type", "enum", variants=SENDER_TYPES),
+            Field("content", "content"),
+            Field("timestamp", "timestamp", expecting=_TIMESTAMP_TEXT),
+            Field("correlation_id", "uuid", optional=True, expecting=_UUID_TEXT),
+            Field("metadata", "value", optional=True),
+        ),
+        content=_LEGACY_CONTENT_PARSER if legacy else _CURRENT_CONTENT_PARSER,
+        tag_variants=tuple(variants),
+    )
+
+
+_BODY_SCHEMAS: Dict[Any, Schema] = {
+    _MESSAGE_PARSERS[False]: _message_schema(False),
+    _MESSAGE_PARSERS[True]: _message_schema(True),
+    parse_response_request: Schema(
+        "ResponseRequest",
+        (
+            Field("answer", "string", optional=True),
+            Field("response_type", "enum", variants=RESPONSE_TYPES),
+        ),
+    ),
+    parse_create_task: Schema(
+        "CreateTaskRequest",
+        (
+            Field("title", "string"),
+            Field("description", "string"),
+            Field("channel", "string"),
+            Field("assignee", "string", optional=True),
+            Field("metadata", "value", optional=True),
+        ),
+    ),
+    parse_update_task: Schema("UpdateTaskRequest", (Field("state", "enum", variants=TASK_STATES),)),
+    parse_add_dependency: Schema(
+        "AddDependencyRequest",
+        (
+            Field("child_id", "uuid", expecting=_UUID_TEXT),
+            Field("parent_id", "uuid", expecting=_UUID_TEXT),
+            Field("dependency_type", "enum", variants=DEPENDENCY_TYPES),
+        ),
+    ),
+}

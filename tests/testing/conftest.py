@@ -213,14 +213,6 @@ def server(request: pytest.FixtureRequest) -> Iterator[Any]:
     external.close()
 
 
-#: For the few bodies whose status differs from the real server's (docs/compatibility.rst,
-#: "JSON body error texts"): the stand-in does not read JSON the streaming way serde_json does.
-JSON_ERROR_DIFFERENCE = pytest.mark.skipif(
-    external_mode() is not None,
-    reason="known difference from the real server: JSON body errors (docs/compatibility.rst)",
-)
-
-
 @pytest.fixture
 def standin_only() -> None:
     """Skip when the suite runs against another server: the test checks the stand-in itself."""
