@@ -239,13 +239,13 @@ class _Reader:
         if peek == ord("{"):
             self.index += 1
             out: Dict[str, Any] = {}
-            for key in self._entries(path):
+            for key in self.entries(path):
                 out[key] = self.value(_join(path, key) if keep else path, keep)
             return out
         if peek == ord("["):
             self.index += 1
             items: List[Any] = []
-            for index in self._elements(path):
+            for index in self.elements(path):
                 items.append(self.value(_join(path, f"[{index}]") if keep else path, keep))
             return items
         if peek in (ord("-"),) or 0x30 <= peek <= 0x39:
@@ -259,7 +259,7 @@ class _Reader:
         self.index -= 1
         raise self.peek_fail("expected value", path)
 
-    def _entries(self, path: str) -> Any:
+    def entries(self, path: str) -> Any:
         """Yield each key of an object whose ``{`` is consumed, leaving at its value."""
         first = True
         while True:
@@ -295,7 +295,7 @@ class _Reader:
             raise self.peek_fail("EOF while parsing an object", path)
         raise self.peek_fail("expected `:`", path)
 
-    def _elements(self, path: str) -> Any:
+    def elements(self, path: str) -> Any:
         """Yield each index of an array whose ``[`` is consumed, leaving at the element."""
         index = 0
         while True:
@@ -411,7 +411,7 @@ class _Struct:
         if peek == ord("["):
             reader.index += 1
             first_path = _join(path, "[0]")
-            for _ in reader._elements(path):
+            for _ in reader.elements(path):
                 first = reader.value(first_path)
                 if not isinstance(first, str):
                     raise self.invalid(first, "variant identifier", first_path)
@@ -426,7 +426,7 @@ class _Struct:
         buffered: Dict[str, Any] = {}
         duplicates: List[str] = []
         tag: Optional[str] = None
-        for key in reader._entries(path):
+        for key in reader.entries(path):
             key_path = _join(path, key)
             if key == "type":
                 if tag is not None:
@@ -466,7 +466,7 @@ class _Struct:
         if peek == ord("{"):
             reader.index += 1
             known = {f.name: f for f in self.schema.fields}
-            for key in reader._entries(""):
+            for key in reader.entries(""):
                 field = known.get(key)
                 if field is None:
                     reader.value(key, keep=False)
@@ -480,7 +480,7 @@ class _Struct:
             return found
         if peek == ord("["):
             reader.index += 1
-            elements = reader._elements("")
+            elements = reader.elements("")
             for index, field in enumerate(self.schema.fields):
                 if next(elements, None) is None:
                     count = len(self.schema.fields)
