@@ -139,4 +139,4 @@ def test_rest_only_client_posts_over_http(
     client = make_client(channel=channel, realtime=False)
     sent = client.say("no websocket needed")
     assert client.get_message(sent.id).channel == channel
-    assert client.connection_state is None
+    assert client.connection_state == ailoop.ConnectionState.DISCONNECTED  # never streamed
