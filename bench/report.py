@@ -7,7 +7,7 @@ import os
 import platform
 import subprocess
 import sys
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from bench.harness import BenchResult
 from bench.server import REPO_ROOT
@@ -61,19 +61,35 @@ def _git_revision() -> str:
 
 
 def _machine_lines(
-    quick: bool, load_before: Tuple[float, ...], load_after: Tuple[float, ...], elapsed: float
+    quick: bool,
+    load_before: Tuple[float, ...],
+    load_after: Tuple[float, ...],
+    elapsed: Optional[float],
 ) -> List[str]:
     versions = ", ".join(f"{name} {_version(name)}" for name in _DISTRIBUTIONS)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    if elapsed is None:  # assembled from saved results
+        run = [
+            f"- Report assembled {now:%Y-%m-%d %H:%M} UTC at commit `{_git_revision()}` from "
+            f"the saved results of {'`--quick`' if quick else 'full'} runs; each section ends "
+            "with when it was measured and the load average then. The machine is shared: "
+            "other sessions were running test suites at the same time, so absolute figures "
+            "are noisy; ratios come from rounds alternated within one run."
+        ]
+    else:
+        run = [
+            f"- Run: {now:%Y-%m-%d %H:%M} UTC, commit `{_git_revision()}`, "
+            f"{'`--quick`' if quick else 'full'} run, {elapsed:.0f} s.",
+            f"- Load average (1/5/15 min): {_load(load_before)} before, {_load(load_after)} "
+            "after. The machine is shared: other sessions were running test suites at the "
+            "same time, so absolute figures are noisy; ratios come from rounds alternated "
+            "within one run.",
+        ]
     return [
-        f"- Run: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, "
-        f"commit `{_git_revision()}`, {'`--quick`' if quick else 'full'} run, "
-        f"{elapsed:.0f} s for the benchmarks run by the last invocation (each section ends "
-        "with when it was measured).",
+        run[0],
         f"- Machine: {_cpu_model()}, {os.cpu_count()} cores, {platform.system()} "
         f"{platform.release()}.",
-        f"- Load average (1/5/15 min): {_load(load_before)} before, {_load(load_after)} after. "
-        "The machine is shared: other sessions were running test suites at the same time, so "
-        "absolute figures are noisy; ratios come from rounds alternated within one run.",
+        *run[1:],
         f"- Python {platform.python_version()} ({sys.implementation.name}); {versions}.",
     ]
 
@@ -88,7 +104,7 @@ def render_report(
     quick: bool,
     load_before: Tuple[float, ...],
     load_after: Tuple[float, ...],
-    elapsed: float,
+    elapsed: Optional[float],
 ) -> str:
     """The whole Markdown document."""
     lines = [

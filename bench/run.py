@@ -55,6 +55,9 @@ def _parse_args(argv: Optional[Sequence[str]]) -> argparse.Namespace:
     parser.add_argument(
         "--results", default=None, help="directory keeping each benchmark's result as JSON"
     )
+    parser.add_argument(
+        "--render", action="store_true", help="run nothing: write the report from --results"
+    )
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--result-file", default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -111,6 +114,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         _run_child(args.child, args.quick, args.result_file)
         return 0
     keys: List[str] = [k for k in args.only.split(",") if k] or list(BENCHMARKS)
+    if args.render:
+        if not args.results:
+            sys.stderr.write("--render needs --results DIR\n")
+            return 2
+        keys = []
     unknown = [k for k in keys if k not in BENCHMARKS]
     if unknown:
         sys.stderr.write(f"unknown benchmark(s): {', '.join(unknown)}\n")
@@ -147,7 +155,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         quick=args.quick,
         load_before=load_before,
         load_after=os.getloadavg(),
-        elapsed=time.monotonic() - started,
+        elapsed=None if args.render else time.monotonic() - started,
     )
     complete = len(results) == len(BENCHMARKS)
     output = args.output or (str(REPO_ROOT / "BENCHMARKS.md") if complete else None)
