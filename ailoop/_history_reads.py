@@ -60,7 +60,7 @@ class SharedRead:
         try:
             self.result = self._work()
         except Exception as exc:  # handed to every thread that joined the read
-            self.error = exc
+            self.error = _without_tracebacks(exc)
         self._finish()
 
     def _finish(self, error: Optional[BaseException] = None) -> None:
@@ -148,3 +148,17 @@ class SharedReads:
                     del self._running[key]
                     if key in self._queued:
                         self._ready.append(key)
+
+
+def _without_tracebacks(error: BaseException) -> BaseException:
+    """``error`` with the reader thread's tracebacks dropped (its whole cause chain): the
+    thread that raises it has its own, and the reader's frames would keep that call's
+    response and socket alive for as long as the caller keeps the error.
+    """
+    seen = set()
+    link: Optional[BaseException] = error
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        link.__traceback__ = None
+        link = link.__cause__ or link.__context__
+    return error

@@ -24,6 +24,7 @@ JSON objects: decoding into dataclasses only happens for what a caller or handle
 import json
 import logging
 import queue
+import re
 import threading
 import time
 import warnings
@@ -57,6 +58,9 @@ logger = logging.getLogger("ailoop.realtime")
 # first hello reads this much of each, so the replay that follows is never handed to
 # handlers, not even for a channel subscribed to while the replay is still arriving.
 REPLAY_WINDOW = 500
+# How the server writes every frame: ``{"id":"<uuid>","channel":"<name>",...`` (serde's
+# field order); enough to route a frame without decoding it.
+_ROUTING_PREFIX = re.compile(rb'\{"id":"([0-9A-Fa-f-]{36})","channel":"([^"\\]{1,512})",')
 # Everything the server keeps per channel (§7.9). Catch-up and a wait's own look at the
 # history read this much, so a gap longer than the replay loses nothing.
 HISTORY_LIMIT = 1000
@@ -560,7 +564,7 @@ class RealtimeEngine:
             raise NotFoundError(f"the server has no message {waiter.prompt_id} to wait for")
         channel = frame.get("channel")
         content = frame.get("content")
-        waiter.channel = channel if isinstance(channel, str) else None
+        self._waiters.set_channel(waiter, channel if isinstance(channel, str) else None)
         return content if isinstance(content, dict) else None
 
     def _judge_history(self, history: SharedRead, waiter: ResponseWaiter) -> Optional[SharedRead]:
@@ -671,6 +675,8 @@ class RealtimeEngine:
         return set(subscriptions)
 
     def _on_frame(self, data: bytes) -> None:
+        if self._drop_unwanted(data):
+            return
         try:
             frame = json.loads(data)
         except (ValueError, RecursionError):
@@ -679,6 +685,29 @@ class RealtimeEngine:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("frame received: %s", _describe(frame))
         self._route(frame, deliver=True)
+
+    def _drop_unwanted(self, data: bytes) -> bool:
+        """Skip a frame nothing of this client wants without decoding it: no handler or
+        queue takes its channel, and no prompt sent or waited for lives there (responses
+        come on their prompt's channel). Its id is still remembered, read from the
+        server's fixed field order, so a later subscription gets no replayed history.
+        True when the frame was dealt with.
+        """
+        subscriptions = self._subscriptions if self._dispatcher.wants_messages else ()
+        wanted = self._waiters.wanted_channels
+        if ALL_CHANNELS in subscriptions or None in wanted or not isinstance(data, bytes):
+            return False
+        match = _ROUTING_PREFIX.match(data)
+        if match is None:
+            return False
+        try:
+            channel = match.group(2).decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        if channel in subscriptions or channel in wanted or logger.isEnabledFor(logging.DEBUG):
+            return False
+        self._seen.add(channel, match.group(1).decode("ascii").lower())
+        return True
 
     def _route(self, frame: Any, *, deliver: bool, remember: bool = True) -> None:
         if not isinstance(frame, dict):

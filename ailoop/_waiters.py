@@ -15,7 +15,7 @@
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Tuple
 
 from ailoop._types import Frame
 
@@ -133,6 +133,12 @@ class WaiterRegistry:
         self._per_prompt = per_prompt
         self._sent_prompts = sent_prompts
         self._closed_error: Optional[BaseException] = None
+        self._channel_uses: Dict[Optional[str], int] = {}
+        self.wanted_channels: FrozenSet[Optional[str]] = frozenset()
+        """The channels of the prompts sent and waited for (their responses come on
+        them); ``None`` in it means a wait whose channel is not known yet. Read without
+        the lock (a new frozenset replaces it on every change).
+        """
 
     def remember(self, prompt_id: str, prompt: SentPrompt) -> None:
         """Record a prompt this client is about to send (before it goes out, so no
@@ -140,15 +146,22 @@ class WaiterRegistry:
         """
         with self._lock:
             answers = self._recent.pop(prompt_id, None) or _Answers()
+            previous = self._sent.get(prompt_id)
+            if previous is not None:
+                self._use_locked(previous[0].channel, -1)
             self._sent[prompt_id] = (prompt, answers)
+            self._use_locked(prompt.channel, +1)
             self._sent.move_to_end(prompt_id)
             if len(self._sent) > self._sent_prompts:
-                self._sent.popitem(last=False)
+                _, (evicted, _) = self._sent.popitem(last=False)
+                self._use_locked(evicted.channel, -1)
 
     def forget(self, prompt_id: str) -> None:
         """Drop a prompt that was never delivered (idempotent)."""
         with self._lock:
-            self._sent.pop(prompt_id, None)
+            entry = self._sent.pop(prompt_id, None)
+            if entry is not None:
+                self._use_locked(entry[0].channel, -1)
 
     def sent(self, prompt_id: str) -> Optional[SentPrompt]:
         """What :meth:`remember` recorded for ``prompt_id``, or None."""
@@ -169,7 +182,18 @@ class WaiterRegistry:
             for frame in answers.frames if answers is not None else ():
                 waiter.push(frame)
             self._waiters.setdefault(prompt_id, []).append(waiter)
+            self._use_locked(channel, +1)
         return waiter
+
+    def set_channel(self, waiter: ResponseWaiter, channel: Optional[str]) -> None:
+        """Record the channel of a registered waiter's prompt once it is known."""
+        with self._lock:
+            registered = waiter in self._waiters.get(waiter.prompt_id, ())
+            if registered:
+                self._use_locked(waiter.channel, -1)
+            waiter.channel = channel
+            if registered:
+                self._use_locked(channel, +1)
 
     def unregister(self, waiter: ResponseWaiter) -> None:
         """Forget ``waiter`` (idempotent)."""
@@ -178,6 +202,7 @@ class WaiterRegistry:
             if waiters is None or waiter not in waiters:
                 return
             waiters.remove(waiter)
+            self._use_locked(waiter.channel, -1)
             if not waiters:
                 del self._waiters[waiter.prompt_id]
 
@@ -233,6 +258,15 @@ class WaiterRegistry:
             self._recent.clear()
             self._sent.clear()
         self.fail_all(error)
+
+    def _use_locked(self, channel: Optional[str], delta: int) -> None:
+        count = self._channel_uses.get(channel, 0) + delta
+        if count > 0:
+            self._channel_uses[channel] = count
+        else:
+            self._channel_uses.pop(channel, None)
+        if count in (0, delta):  # a channel came or went
+            self.wanted_channels = frozenset(self._channel_uses)
 
     def _snapshot(self, prompt_id: Optional[str]) -> List[ResponseWaiter]:
         with self._lock:

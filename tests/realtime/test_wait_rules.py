@@ -15,7 +15,7 @@ import pytest
 import requests
 
 import ailoop
-from ailoop import AiloopClient, ConnectionState, DeliveryError, TimeoutError
+from ailoop import AiloopClient, ConnectionState, DeliveryError, TimeoutError, _realtime
 from ailoop.testing import AiloopTestServer
 from ailoop.testing._hub import StoredMessage
 
@@ -419,3 +419,29 @@ def test_a_cancelled_navigation_is_asked_again_and_only_an_approval_opens_it(
     server.wait_for_pending(WAIT, message_id=prompt.id)  # the server asks again
     server.respond(prompt.id, None, "authorization_approved")
     assert ailoop.approved(client.wait_for_response(prompt.id, timeout=WAIT))
+
+
+# -- issue 15: frames nobody wants are not decoded -------------------------------------------
+
+
+def test_frames_of_unwanted_channels_are_not_decoded_yet_never_replayed_later(
+    server: AiloopTestServer, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = make_client(server, channel="mine", reconnect_attempts=50)
+    received, events = Recorder(), EventRecorder()
+    client.add_connection_handler(events)
+    client.add_message_handler(received)
+    decoded: List[Any] = []
+    loads = json.loads
+    monkeypatch.setattr(_realtime.json, "loads", lambda data: decoded.append(data) or loads(data))
+    post_all(server, [notification("other", f"o{number}") for number in range(20)])
+    client.say("mine")
+    assert received.take(1)[0].content.text == "mine"
+    # json.loads is the module's: REST bodies count too, but no frame of "other" was read.
+    assert not [text for text in decoded if '"channel":"other"' in str(text)]
+    client.subscribe_to_channel("other")
+    server.drop_connections()  # the replay repeats the 20 old messages of "other"
+    events.wait_for(ConnectionState.CONNECTED)
+    client.say("new", channel="other")
+    assert received.take(1)[0].content.text == "new"
+    assert received.nothing_more()  # the skipped frames were remembered all the same
