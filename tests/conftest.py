@@ -5,10 +5,11 @@ from __future__ import annotations
 import gc
 import os
 import threading
-import time
 from typing import Iterator, List, Set, Tuple
 
 import pytest
+
+from tests.polling import eventually
 
 LEAK_GRACE_SECONDS = 2.0
 _FD_DIR = "/proc/self/fd"
@@ -50,15 +51,14 @@ def no_leaked_threads_or_fds(request: pytest.FixtureRequest) -> Iterator[None]:
     threads, fds = _leaks(threads_before, fds_before)
     if not threads and not fds:
         return  # the common case: nothing to wait for, no costly gc pass
-    deadline = time.monotonic() + LEAK_GRACE_SECONDS
-    while True:
+    def released() -> bool:
+        nonlocal threads, fds
         gc.collect()
         threads, fds = _leaks(threads_before, fds_before)
-        if not threads and not fds:
-            return
-        if time.monotonic() >= deadline:
-            break
-        time.sleep(0.05)  # polling a leak check, not synchronising with the code under test
+        return not threads and not fds
+
+    if eventually(released, LEAK_GRACE_SECONDS):
+        return
     details = []
     if threads:
         details.append("threads: " + ", ".join(f"{t.name} (daemon={t.daemon})" for t in threads))

@@ -9,6 +9,7 @@ import pytest
 from ailoop import ClientClosedError, ConnectionError, NotFoundError, ValidationError
 from ailoop.client import AiloopClient
 from ailoop.testing import AiloopTestServer
+from tests.polling import eventually
 
 from .conftest import TOKEN, inbound_frames
 
@@ -182,9 +183,7 @@ def test_close_cuts_a_prompt_waiting_for_its_echo():
 
         thread = threading.Thread(target=prompt, name="prompting", daemon=True)
         thread.start()
-        deadline = time.monotonic() + 10
-        while not inbound_frames(server) and time.monotonic() < deadline:
-            time.sleep(0.01)  # polling the server's log for the frame, not a timing guess
+        eventually(lambda: bool(inbound_frames(server)), 10)
         started = time.monotonic()
         client.close()
         assert done.wait(10)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import socket
 import sys
-import time
 import uuid
 from typing import Any, Iterator, List, Tuple
 
@@ -26,6 +25,7 @@ from hypothesis import strategies as st
 from ailoop import MessageTooLargeError
 from ailoop._readahead import READ_AHEAD_BYTES, ReadAheadWebSocket
 from ailoop.testing import AiloopTestServer
+from tests.polling import eventually
 
 OPTIONS = {"skip_utf8_validation": True}
 CAP = 1024 * 1024
@@ -136,12 +136,12 @@ def _wait_buffered(sock: socket.socket, size: int) -> None:
     import struct
     import termios
 
-    deadline = time.monotonic() + 10.0
-    while True:
+    def buffered() -> int:
         raw = fcntl.ioctl(sock.fileno(), termios.FIONREAD, struct.pack("i", 0))
-        if struct.unpack("i", raw)[0] >= size or time.monotonic() > deadline:
-            return
-        time.sleep(0.01)  # polling the kernel's buffer, not synchronising with our code
+        count: int = struct.unpack("i", raw)[0]
+        return count
+
+    eventually(lambda: buffered() >= size, 10.0)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="FIONREAD through fcntl is POSIX-only")

@@ -14,6 +14,7 @@ import websocket
 from ailoop import AiloopClient
 from ailoop._connection_state import ConnectionEvent, ConnectionState
 from ailoop.testing import AiloopTestServer
+from tests import polling
 
 WAIT = 10.0  # bound for "happens promptly"; generous because the machine is shared
 FAST = {"reconnect_delay": 0.02, "timeout": WAIT, "echo_timeout": WAIT}
@@ -133,6 +134,14 @@ class Recorder:
     def nothing_more(self) -> bool:
         return self.items.empty()
 
+    def quiet_for(self, seconds: float) -> bool:
+        """True when nothing arrives within ``seconds`` (waits on the queue, never sleeps)."""
+        try:
+            self.items.put(self.items.get(timeout=seconds))
+        except queue.Empty:
+            return True
+        return False
+
 
 class EventRecorder(Recorder):
     """A connection handler that lets a test wait for a given state."""
@@ -147,11 +156,7 @@ class EventRecorder(Recorder):
 
 def wait_until(check: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
     """Poll a *measurement* (server logs, counters) until ``check()`` holds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() >= deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.02)  # polling a measurement, not synchronising with the code under test
+    polling.wait_until(check, what, timeout)
 
 
 def run_in_thread(target: Callable[[], Any]) -> "queue.Queue[Any]":

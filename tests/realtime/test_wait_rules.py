@@ -19,7 +19,15 @@ from ailoop import AiloopClient, ConnectionState, DeliveryError, TimeoutError, _
 from ailoop.testing import AiloopTestServer
 from ailoop.testing._hub import StoredMessage
 
-from .conftest import WAIT, EventRecorder, Recorder, message, notification, run_in_thread
+from .conftest import (
+    WAIT,
+    EventRecorder,
+    Recorder,
+    message,
+    notification,
+    run_in_thread,
+    wait_until,
+)
 
 MakeServer = Callable[..., AiloopTestServer]
 MakeClient = Callable[..., AiloopClient]
@@ -149,8 +157,7 @@ def test_close_wakes_a_wait_whose_lookup_is_slow(
     server.fail_route("GET", "/api/v1/messages/*", None, delay=3.0)
     client = make_client(server, realtime=False)
     outcome = run_in_thread(lambda: client.wait_for_response(prompt.id, timeout=4 * WAIT))
-    while requests_to(server, f"/api/v1/messages/{prompt.id}") == 0:
-        time.sleep(0.02)  # polling a measurement: the lookup reached the server
+    wait_until(lambda: requests_to(server, f"/api/v1/messages/{prompt.id}") > 0, "the lookup")
     began = time.monotonic()
     client.close()
     assert isinstance(outcome.get(timeout=WAIT), ailoop.ClientClosedError)
@@ -172,8 +179,7 @@ def test_many_waits_for_a_foreign_prompt_share_their_reads(
         run_in_thread(lambda: client.wait_for_response(prompt.id, timeout=4 * WAIT))
         for _ in range(100)
     ]
-    while requests_to(server, "/api/channels/public/messages") == 0:
-        time.sleep(0.02)  # polling a measurement: the first shared read arrived
+    wait_until(lambda: requests_to(server, "/api/channels/public/messages") > 0, "a shared read")
     server.clear_faults()
     server.respond(prompt.id, None, "authorization_approved")
     results = [outcome.get(timeout=4 * WAIT) for outcome in waits]
@@ -377,8 +383,7 @@ def test_close_ends_a_stream_thread_busy_in_its_catch_up(
     server.fail_route("GET", "/api/channels/*", None, delay=3 * WAIT)  # catch-up hangs
     server.clear_logs()
     server.drop_connections()
-    while requests_to(server, "/api/channels/public/messages") == 0:
-        time.sleep(0.02)  # polling a measurement: the catch-up read reached the server
+    wait_until(lambda: requests_to(server, "/api/channels/public/messages") > 0, "the catch-up")
     began = time.monotonic()
     client.close()
     for thread in stream:

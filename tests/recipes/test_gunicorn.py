@@ -22,6 +22,7 @@ from gunicorn.config import Config
 
 from ailoop.models import AuthorizationContent, Message
 from ailoop.testing import AiloopTestServer
+from tests.polling import pause
 from tests.recipes.conftest import DEADLINE, EXAMPLES, LoggedProcess, child_environment
 
 DJANGO_APP = EXAMPLES / "django_app"
@@ -115,7 +116,7 @@ def test_the_recipe_under_gunicorn(gunicorn: str, stand_in: AiloopTestServer) ->
         )
         assert notified.status_code == 202
         # Holding the answer on purpose: the request outlives the worker timeout.
-        threading.Event().wait(HELD_FOR)
+        pause(HELD_FOR)
         stand_in.respond(prompt.message_id, response_type="authorization_approved")
     finally:
         waiting.join(DEADLINE)

@@ -18,6 +18,7 @@ import pytest
 
 from ailoop import AiloopClient
 from ailoop.testing import AiloopTestServer
+from tests import polling
 
 FD_DIR = "/proc/self/fd"
 SLACK = 2.0
@@ -44,11 +45,7 @@ def thread_names() -> List[str]:
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
     """Poll ``check`` until it holds; fail the test with ``what`` after ``timeout`` s."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() >= deadline:
-            pytest.fail(f"timed out after {timeout:.1f} s waiting for {what}")
-        time.sleep(0.02)  # polling a measurement, not synchronising with the code under test
+    polling.wait_until(check, what, timeout)
 
 
 class StateLog:
@@ -63,6 +60,14 @@ class StateLog:
         with self._lock:
             self.events.append(event)
         self._queue.put(event)
+
+    def quiet_for(self, seconds: float) -> bool:
+        """True when no event arrives within ``seconds`` (waits on the queue, never sleeps)."""
+        try:
+            self._queue.put(self._queue.get(timeout=seconds))
+        except queue.Empty:
+            return True
+        return False
 
     def states(self) -> List[str]:
         """The states seen so far, as plain strings."""

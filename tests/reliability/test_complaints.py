@@ -19,6 +19,7 @@ import pytest
 import ailoop
 from ailoop import AiloopClient, Message
 from ailoop.testing import AiloopTestServer
+from tests.polling import eventually
 from tests.reliability.conftest import SLACK, Collector, StateLog
 
 pytestmark = pytest.mark.reliability
@@ -52,15 +53,13 @@ def test_a_blocked_handler_starves_neither_the_link_nor_waiters(
     server.respond(prompt.id, None, "authorization_approved")
     began = time.monotonic()
     response = client.wait_for_response(prompt.id, timeout=10.0)
-    assert time.monotonic() - began < 2.0, "the waiter was held up by the handler"
+    assert time.monotonic() - began < 5.0, "the waiter was held up by the handler"
     assert response.content.response_type == "authorization_approved"
     # Hold the handler for several liveness periods: pongs must keep the link alive.
-    assert not release.wait((interval + timeout) * 3)
+    assert states.quiet_for((interval + timeout) * 3), "a state changed while a handler blocked"
     assert states.states() == ["connected"], "a blocked handler made the link look dead"
     release.set()
-    deadline = time.monotonic() + 10.0
-    while len(seen) < len(posted) + 1 and time.monotonic() < deadline:
-        time.sleep(0.02)  # polling a measurement of the handler's progress
+    eventually(lambda: len(seen) >= len(posted) + 1, 10.0)
     assert [m for m in seen if m in posted] == posted, "handlers get messages in server order"
 
 

@@ -15,6 +15,7 @@ import pytest
 import ailoop
 from ailoop import AiloopClient, Message
 from ailoop.testing import AiloopTestServer
+from tests.polling import eventually
 from tests.reliability.conftest import SLACK, StateLog, wait_until
 
 pytestmark = pytest.mark.reliability
@@ -165,12 +166,10 @@ def test_a_flood_past_the_handler_buffer_drops_only_handler_messages(
     server.respond(prompt.id, None, APPROVED)
     began = time.monotonic()
     assert client.wait_for_response(prompt.id, timeout=10.0).content.response_type == APPROVED
-    assert time.monotonic() - began < 2.0, "the waiter's answer is never queued behind handlers"
+    assert time.monotonic() - began < 5.0, "the waiter's answer is never queued behind handlers"
 
     release.set()
-    deadline = time.monotonic() + 10.0
-    while len(handled) + client.dropped_messages < flood and time.monotonic() < deadline:
-        time.sleep(0.02)  # polling the handler's progress
+    eventually(lambda: len(handled) + client.dropped_messages >= flood, 10.0)
     assert len(handled) + client.dropped_messages == flood
     assert client.dropped_messages >= flood - capacity - 1
     kept = handled[1:]  # the first one was already in the handler when the flood came

@@ -8,6 +8,7 @@ import pytest
 
 from ailoop.models import Message
 from ailoop.testing import AiloopTestServer
+from tests.polling import pause
 
 from .conftest import Http, Ws, authorization, decision, message, navigate, notification
 
@@ -316,7 +317,7 @@ def test_unresolved_answer_restarts_the_timer(
     prompt = agent.send_message(decision(timeout=2))
     server.wait_for_pending(message_id=prompt)
     started = time.monotonic()
-    threading.Event().wait(1.0)  # a deliberate pause: the answer must come mid-timeout
+    pause(1.0)  # the answer must come in the middle of the timeout
     answer(server, agent, prompt, "nonsense")
     final = agent.recv_correlated(prompt, timeout=10)
     assert final["content"]["response_type"] == "timeout"

@@ -15,6 +15,7 @@ import trustme
 import websocket
 
 from ailoop.testing import AiloopTestServer
+from tests.polling import eventually
 
 from .conftest import Http, Ws, decision, message, notification
 
@@ -25,10 +26,7 @@ def server_threads() -> List[str]:
 
 def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     """Poll a condition the server offers no event for."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        threading.Event().wait(0.01)
+    assert eventually(condition, timeout), "condition not met in time"
 
 
 def test_start_and_stop_are_fast_and_leave_no_thread() -> None:

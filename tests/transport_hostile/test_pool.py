@@ -12,6 +12,7 @@ import pytest
 import ailoop
 from ailoop import AiloopClient
 from ailoop.testing import AiloopTestServer
+from tests.polling import eventually
 
 from ._hostile import Front, RawServer
 
@@ -57,10 +58,7 @@ def test_a_thousand_threads_share_at_most_pool_maxsize_connections(
             assert front.accepted <= limit, f"{front.accepted} connections opened in all"
             # every calling thread has ended: the client still holds only its pool
             assert front.open_now <= limit
-        deadline = time.monotonic() + 5
-        while front.open_now and time.monotonic() < deadline:
-            time.sleep(0.02)  # polling the front's count, not synchronising with the client
-        assert front.open_now == 0, "close() released every connection"
+        assert eventually(lambda: front.open_now == 0, 5), "close() released every connection"
 
 
 def test_a_call_waiting_for_a_busy_pool_opens_nothing_and_close_wakes_it() -> None:
