@@ -188,7 +188,9 @@ def test_one_prompt_at_a_time_server_wide_and_round_robin_across_channels(
         order.append(prompt.message_id)
         answer(server, agent, prompt.message_id, "opt1")
         agent.recv_correlated(prompt.message_id)
-    assert order == [a1, b1, a2]
+    # One message per channel per tick; the real server walks channels in hash-map order.
+    assert sorted(order[:2]) == sorted([a1, b1])
+    assert order[2] == a2
 
 
 def test_answer_while_still_queued_is_lost_for_the_loop(
