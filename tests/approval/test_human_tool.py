@@ -95,6 +95,7 @@ def test_bad_options_raise_before_asking(
     assert server.frames == []
 
 
+@pytest.mark.slow
 def test_server_side_timeout_raises(client: AiloopClient, human: Human) -> None:
     human.rule = never_answer
     tool = client.human_as_tool(timeout=1, choices=["a", "b"])
@@ -110,6 +111,7 @@ def test_client_side_deadline_raises(client: AiloopClient, human: Human) -> None
         tool("Still there?", ["yes", "no"])
 
 
+@pytest.mark.slow
 def test_errors_as_text(client: AiloopClient, human: Human) -> None:
     human.rule = never_answer
     tool = client.human_as_tool(timeout=1, errors_as_text=True)

@@ -98,6 +98,7 @@ def test_human_tool_in_an_agent_step(client: AiloopClient, human: Human) -> None
     assert (answer.tool_call_id, answer.content) == ("call_0", "us-east")
 
 
+@pytest.mark.slow
 def test_human_tool_with_fixed_choices_and_a_timeout(client: AiloopClient, human: Human) -> None:
     human.rule = never_answer
     ask_human = human_tool(client, timeout=1, choices=["ship", "wait"])
@@ -149,6 +150,7 @@ def test_require_approval_wraps_an_existing_tool(
     ]
 
 
+@pytest.mark.slow
 def test_a_server_side_timeout_is_a_refusal(
     client: AiloopClient, human: Human, release: Release, deploy_tool: BaseTool
 ) -> None:

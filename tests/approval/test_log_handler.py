@@ -216,6 +216,7 @@ def test_close_under_the_handler_lock_does_not_wait_for_the_sender(
     assert chatty.said == ["r0"]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # fork() with threads, Python 3.12+
 def test_a_forked_child_sends_its_own_records_only(

@@ -140,6 +140,7 @@ def test_chat_completion_denied(dispatcher: ToolDispatcher, app: Deployments, hu
     assert app.deployed == []
 
 
+@pytest.mark.slow
 def test_no_answer_before_the_servers_timeout_is_a_refusal(
     client: AiloopClient, app: Deployments, human: Human
 ) -> None:

@@ -87,6 +87,7 @@ def test_denied_call_does_not_run(client: AiloopClient, human: Human, ran: Ran) 
     assert copy.response == denial.response
 
 
+@pytest.mark.slow
 def test_server_side_timeout_does_not_run(client: AiloopClient, human: Human, ran: Ran) -> None:
     human.rule = never_answer
 
@@ -266,6 +267,7 @@ def test_nested_approvals(client: AiloopClient, human: Human) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_concurrent_calls_from_many_threads(client: AiloopClient, human: Human, ran: Ran) -> None:
     def odd_denied(message: Message) -> str:
         return "no" if "odd" in message.content.action else "yes"
@@ -298,6 +300,7 @@ def test_concurrent_calls_from_many_threads(client: AiloopClient, human: Human, 
     assert sorted(ran.calls) == [0, 2, 4]
 
 
+@pytest.mark.slow
 def test_transport_failures_propagate_and_do_not_run(ran: Ran) -> None:
     server = AiloopTestServer().start()
     client = AiloopClient(server.url, echo_timeout=1.0, reconnect_attempts=0)

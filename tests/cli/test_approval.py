@@ -80,6 +80,7 @@ def test_authorize_and_deploy_does_not_deploy_on_a_text_no() -> None:
     assert f"REFUSED {int(ExitCode.DENIED)}" in printed, printed
 
 
+@pytest.mark.slow
 def test_authorize_and_deploy_deploys_on_an_approval() -> None:
     with AiloopTestServer() as server:
         printed = _shell(

@@ -212,12 +212,14 @@ def test_authorize_denied_exits_1(ailoop_server: AiloopTestServer) -> None:
     assert (result.code, result.out) == (ExitCode.DENIED, "denied\n")
 
 
+@pytest.mark.slow
 @pytest.mark.ailoop_server(human=answering(None))
 def test_server_side_authorization_timeout_is_a_denial(ailoop_server: AiloopTestServer) -> None:
     result = run_cli("authorize", "Deploy", "--timeout", "1", "--server", ailoop_server.url)
     assert (result.code, result.out) == (ExitCode.DENIED, "denied\n")
 
 
+@pytest.mark.slow
 @pytest.mark.ailoop_server(human=answering(None))
 def test_server_side_question_timeout_exits_2(ailoop_server: AiloopTestServer) -> None:
     result = run_cli(
@@ -235,6 +237,7 @@ def test_server_side_question_timeout_exits_2(ailoop_server: AiloopTestServer) -
     assert (result.code, result.out) == (ExitCode.TIMEOUT, "timeout\n")
 
 
+@pytest.mark.slow
 @pytest.mark.ailoop_server(human=answering(None))
 def test_client_side_wait_limit_exits_2(ailoop_server: AiloopTestServer) -> None:
     result = run_cli("authorize", "Deploy", "--wait", "0.5", "--server", ailoop_server.url)

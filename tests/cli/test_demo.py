@@ -77,6 +77,7 @@ def test_steps_are_printed_in_order() -> None:
     ]
 
 
+@pytest.mark.slow
 def test_question_era_server_skips_the_structured_decision() -> None:
     out = io.StringIO()
     with AiloopTestServer(protocol="v0", human=_demo.simulated_person) as server:
@@ -96,6 +97,7 @@ def test_demo_with_server_runs_against_that_server() -> None:
     assert {"notification", "decision", "authorization", "navigate"} <= kinds
 
 
+@pytest.mark.slow
 def test_python_dash_m_ailoop_demo() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "ailoop", "demo"],

@@ -45,6 +45,7 @@ def test_v0_is_detected_from_the_health_version():
     assert (info["protocol"], info["compatible"], info["server_version"]) == ("v0", True, "0.1.46")
 
 
+@pytest.mark.slow
 def test_warp_era_falls_back_from_decision_to_question_and_remembers():
     # v1.0.0 reports version 1.0.0 like every v1.0.x but speaks `question`
     with AiloopTestServer(protocol="v0") as server, AiloopClient(
@@ -72,6 +73,7 @@ def test_warp_era_free_text_question_settles_v0_directly():
         assert client.check_version_compatibility()["protocol"] == "v0"
 
 
+@pytest.mark.slow
 def test_protocol_override_skips_detection():
     with AiloopTestServer(protocol="v0", version="0.1.46") as server, AiloopClient(
         server.url, protocol="v1", echo_timeout=1.0
@@ -83,6 +85,7 @@ def test_protocol_override_skips_detection():
         assert client.check_version_compatibility()["protocol"] == "v1"
 
 
+@pytest.mark.slow
 def test_override_v0_against_a_v1_server_sends_questions_which_are_dropped(v1_server):
     client = AiloopClient(v1_server.url, protocol="v0", echo_timeout=1.0)
     with client, pytest.raises(DeliveryError):

@@ -114,6 +114,7 @@ def test_reset_connection_is_retried_for_get_and_a_connection_error_for_post(ser
     assert caught.value.path == "/api/v1/messages"
 
 
+@pytest.mark.slow
 def test_slow_answer_is_a_timeout_error(server):
     server.fail_route("GET", "/api/stats", 200, body="{}", delay=3.0)
     with AiloopClient(server.url, timeout=0.5) as client, pytest.raises(TimeoutError) as caught:

@@ -154,6 +154,7 @@ def test_navigate(client, server):
     assert server.wait_for_pending(PENDING_WAIT).kind == "navigate"
 
 
+@pytest.mark.slow
 def test_a_dropped_prompt_is_a_delivery_error():
     # a v1 decision sent to a v0 (v1.0.0) server is dropped silently: no echo
     with AiloopTestServer(protocol="v0") as server, AiloopClient(

@@ -4,6 +4,8 @@ on ``close()``. (The HTTP pool's bound is tested in tests/transport_hostile/test
 import queue
 import threading
 
+import pytest
+
 from ailoop.client import AiloopClient
 
 from .conftest import inbound_frames
@@ -12,6 +14,7 @@ THREADS = 16
 ROUNDS = 5
 
 
+@pytest.mark.slow
 def test_sixteen_threads_share_one_client(server, era):
     results: queue.Queue[object] = queue.Queue()
     start = threading.Barrier(THREADS)

@@ -32,6 +32,7 @@ def test_era_detection_without_a_prompt(client: AiloopClient, target: Target) ->
         assert info["protocol"] == target.protocol
 
 
+@pytest.mark.slow
 def test_free_text_question_only_on_v0(client: AiloopClient, human: Human, target: Target) -> None:
     if target.protocol == "v1":
         with pytest.raises(ailoop.ValidationError):

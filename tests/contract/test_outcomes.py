@@ -62,6 +62,7 @@ def test_decision_answered_by_label_ignoring_case_and_blanks(
     assert final.metadata["index"] == 0
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("v1_only")
 def test_unresolvable_answer_is_asked_again(client: AiloopClient, human: Human) -> None:
     prompt = decide(client)
@@ -80,6 +81,7 @@ def test_decision_null_text_answer_is_final(client: AiloopClient, human: Human) 
     assert final.metadata is None
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("v1_only")
 def test_decision_timeout(client: AiloopClient) -> None:
     final = client.ask_decision(
@@ -88,6 +90,7 @@ def test_decision_timeout(client: AiloopClient) -> None:
     assert (final.content.answer, final.content.response_type) == (None, "timeout")
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("v1_only")
 def test_cancelled_decision_is_requeued_and_asked_again(client: AiloopClient, human: Human) -> None:
     prompt = decide(client)
@@ -113,6 +116,7 @@ def test_ask_with_choices_on_any_era(client: AiloopClient, human: Human) -> None
     assert final.content.answer == "eu-west"
 
 
+@pytest.mark.slow
 def test_question_timeout_on_any_era(client: AiloopClient) -> None:
     final = client.ask(
         "Which region?", timeout=SHORT_TIMEOUT, choices=["a", "b"], wait=True, wait_timeout=PATIENCE
@@ -138,6 +142,7 @@ def test_authorization_denied(client: AiloopClient, human: Human) -> None:
     assert not ailoop.approved(final)
 
 
+@pytest.mark.slow
 def test_authorization_timeout_is_a_denial(client: AiloopClient) -> None:
     final = client.authorize(
         "Wait for nobody", timeout=SHORT_TIMEOUT, wait=True, wait_timeout=PATIENCE
@@ -146,6 +151,7 @@ def test_authorization_timeout_is_a_denial(client: AiloopClient) -> None:
     assert not ailoop.approved(final)
 
 
+@pytest.mark.slow
 def test_cancelled_authorization_is_not_final(client: AiloopClient, human: Human) -> None:
     prompt = client.authorize("Restart the cluster", timeout=30)
     human.answer(prompt.id, prompt.channel, None, "cancelled")
@@ -219,6 +225,7 @@ def test_wire_http_answer_gives_a_stored_raw_then_a_broadcast_canonical(
     assert [m["id"] for m in history] == [prompt_id, raw["id"]]
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("v1_only")
 def test_wire_timeout_gives_a_canonical_timeout_only(
     open_socket: Callable[..., RawSocket], wire: Wire, channel: str
@@ -230,6 +237,7 @@ def test_wire_timeout_gives_a_canonical_timeout_only(
     assert wire.get(f"/api/v1/messages/{canonical['id']}").status_code == 404
 
 
+@pytest.mark.slow
 def test_wire_authorization_timeout_is_denied(
     open_socket: Callable[..., RawSocket], channel: str
 ) -> None:
@@ -265,6 +273,7 @@ def test_wire_authorization_canonical_drops_the_posted_answer(
     }
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("v1_only")
 def test_wire_answer_to_a_queued_prompt_is_raw_only_and_asked_again(
     open_socket: Callable[..., RawSocket], human: Human, channel: str

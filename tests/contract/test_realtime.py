@@ -93,6 +93,7 @@ def test_answer_given_while_disconnected_is_caught_up(
     assert final.content.response_type == "authorization_approved"
 
 
+@pytest.mark.slow
 def test_messages_posted_while_disconnected_reach_handlers_after_reconnect(
     client: AiloopClient, make_client: Callable[..., AiloopClient], channel: str
 ) -> None:
@@ -104,6 +105,7 @@ def test_messages_posted_while_disconnected_reach_handlers_after_reconnect(
     assert _next(inbox, lambda m: m.id == missed.id).content.text == "while you were away"
 
 
+@pytest.mark.slow
 def test_concurrent_waits_from_many_threads(
     client: AiloopClient, human: Human, channel: str
 ) -> None:

@@ -106,6 +106,7 @@ def test_pending_rejects_an_invalid_channel(wire: Wire) -> None:
     assert "invalid characters" in reply.json()["error"]
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("v1_only")
 def test_pending_lists_the_prompt_on_screen(
     client: AiloopClient, human: Human, channel: str
@@ -125,6 +126,7 @@ def test_pending_lists_the_prompt_on_screen(
     assert client.get_pending(channel) == []
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("v1_only")
 def test_pending_label_strips_markdown(client: AiloopClient, human: Human, channel: str) -> None:
     prompt = client.ask_decision("d", "Pick **one** of_these", ["a", "b"], timeout=30)

@@ -69,6 +69,7 @@ def test_public_classes_name_ailoop_whatever_is_imported_first(entry: str) -> No
     assert int(done.stdout) > 0
 
 
+@pytest.mark.slow
 def test_stand_in_classes_name_ailoop_testing_whatever_is_imported_first() -> None:
     script = textwrap.dedent(
         """

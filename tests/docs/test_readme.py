@@ -44,6 +44,7 @@ def approve_all_server() -> Iterator[str]:
         process.communicate(timeout=DEADLINE)
 
 
+@pytest.mark.slow
 def test_quickstart_runs_as_written(approve_all_server: str) -> None:
     done = subprocess.run(
         [sys.executable, "-c", quickstart_code()],

@@ -8,6 +8,7 @@ import json
 import math
 from typing import Any, List, Type
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -57,12 +58,14 @@ def _decode_or_validation_error(data: Any) -> None:
     assert Message.from_wire(message.to_wire()) == message
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(corrupted_messages)
 def test_broken_messages_decode_or_raise_validation_error(data: Any) -> None:
     _decode_or_validation_error(data)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(corrupted_rest_bodies | corrupted_messages)
 def test_broken_bodies_fed_to_any_model_decode_or_raise_validation_error(data: Any) -> None:
@@ -94,6 +97,7 @@ def test_message_round_trips_through_wire_json_and_dataclasses_json(message: Mes
     assert ("metadata" in wire) == (message.metadata is not None)
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(rest_models)
 def test_rest_models_round_trip(model: WireModel) -> None:
@@ -150,6 +154,7 @@ def test_choices_validate_or_raise(choices: Any) -> None:
         assert validate_choices(choices) == choices
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(messages)
 def test_content_to_dict_is_the_wire_form_without_type(message: Message) -> None:

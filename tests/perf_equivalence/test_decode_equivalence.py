@@ -111,6 +111,7 @@ def test_every_model_has_a_strategy() -> None:
     assert models == set(VALID)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)
 def test_valid_wire_objects_decode_and_encode_as_dataclasses_json_does(model: Any) -> None:
     """Valid wire objects: the same model both ways, and the same JSON values back."""
@@ -129,6 +130,7 @@ def test_valid_wire_objects_decode_and_encode_as_dataclasses_json_does(model: An
     check()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model.__name__)
 def test_arbitrary_json_is_rejected_or_decoded_as_from_dict_does(model: Any) -> None:
     """On anything at all, ``from_wire`` never disagrees with a well-typed ``from_dict``."""
@@ -148,6 +150,7 @@ def test_arbitrary_json_is_rejected_or_decoded_as_from_dict_does(model: Any) -> 
     check()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     sys.version_info < (3, 11), reason="the inline timestamp check needs 3.11"
 )

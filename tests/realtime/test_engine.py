@@ -122,6 +122,7 @@ def test_wait_resolves_a_web_ui_answer(server: AiloopTestServer, engine: Realtim
     assert response.metadata == {"option_id": "canary", "label": "Canary", "index": 1}
 
 
+@pytest.mark.slow
 def test_wait_times_out_with_the_last_non_final_response(
     server: AiloopTestServer, engine: RealtimeEngine
 ) -> None:

@@ -129,6 +129,7 @@ def test_close_from_several_threads_at_once(
     assert stream_threads() == []
 
 
+@pytest.mark.slow
 def test_a_blocked_and_a_raising_handler_do_not_hold_up_a_waiter(
     server: AiloopTestServer, make_client: MakeClient
 ) -> None:

@@ -41,6 +41,7 @@ def states(events: List[ConnectionEvent]) -> List[str]:
     return [event.state.value for event in events]
 
 
+@pytest.mark.slow
 def test_thirty_forced_reconnects_lose_and_duplicate_nothing(
     server: AiloopTestServer, make_client: MakeClient
 ) -> None:
@@ -119,6 +120,7 @@ def test_the_connection_story_is_clear(server: AiloopTestServer, make_client: Ma
     assert client.connection_state is ConnectionState.CONNECTED
 
 
+@pytest.mark.slow
 def test_a_half_open_link_is_noticed_and_replaced(
     server: AiloopTestServer, make_client: MakeClient
 ) -> None:
@@ -199,6 +201,7 @@ def test_a_server_gone_for_good(make_server: MakeServer, make_client: MakeClient
     assert stream_threads() == []
 
 
+@pytest.mark.slow
 def test_waits_fall_back_to_polling_after_giving_up(
     make_server: MakeServer, make_client: MakeClient
 ) -> None:

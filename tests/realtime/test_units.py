@@ -46,6 +46,7 @@ def test_seen_messages_memory_is_bounded_per_channel_and_in_bytes() -> None:
     assert ("a", "x") not in small and ("d", "x") in small  # least recently active goes
 
 
+@pytest.mark.slow
 def test_five_thousand_full_channels_fit_the_budget_without_forgetting() -> None:
     channels = 100
     tracemalloc.start()

@@ -122,6 +122,7 @@ def test_a_prompt_lost_by_a_restart_is_reported_promptly(
 # -- rule 3: a wait keeps its own deadline --------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_deadline_holds_while_the_history_read_is_slow(
     server: AiloopTestServer, make_client: MakeClient
 ) -> None:
@@ -135,6 +136,7 @@ def test_the_deadline_holds_while_the_history_read_is_slow(
     close_ends_reads(client)
 
 
+@pytest.mark.slow
 def test_the_deadline_holds_while_the_stream_is_connecting(
     server: AiloopTestServer, make_client: MakeClient
 ) -> None:
@@ -168,6 +170,7 @@ def test_close_wakes_a_wait_whose_lookup_is_slow(
 # -- issue 15: REST reads shared by every wait ------------------------------------------------
 
 
+@pytest.mark.slow
 def test_many_waits_for_a_foreign_prompt_share_their_reads(
     server: AiloopTestServer, make_client: MakeClient
 ) -> None:
@@ -271,6 +274,7 @@ def test_a_closed_client_does_not_warn(server: AiloopTestServer) -> None:
     assert not [w for w in caught if issubclass(w.category, ResourceWarning)]
 
 
+@pytest.mark.slow
 def test_prompting_while_another_thread_disconnects(
     server: AiloopTestServer, make_client: MakeClient
 ) -> None:
@@ -329,6 +333,7 @@ def test_every_channel_once_across_reconnects_with_thousands_of_channels(
 # -- rule 6: hostile responses are ignored or non-final, never a raw exception ---------------
 
 
+@pytest.mark.slow
 def test_hostile_responses_never_escape_as_raw_exceptions(
     server: AiloopTestServer, make_client: MakeClient
 ) -> None:
@@ -411,6 +416,7 @@ def test_every_final_answer_but_an_approval_is_a_denial(
     assert not ailoop.approved(response)
 
 
+@pytest.mark.slow
 def test_a_cancelled_navigation_is_asked_again_and_only_an_approval_opens_it(
     server: AiloopTestServer, make_client: MakeClient
 ) -> None:

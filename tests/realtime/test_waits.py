@@ -85,6 +85,7 @@ def test_web_ui_decision_answers_resolve_to_the_option(  # noqa: PLR0917 - param
     assert history_reads(server) == reads_before
 
 
+@pytest.mark.slow
 def test_an_unresolvable_answer_is_not_final_until_a_good_one_comes(
     server: AiloopTestServer, make_client: MakeClient
 ) -> None:
@@ -100,6 +101,7 @@ def test_an_unresolvable_answer_is_not_final_until_a_good_one_comes(
     assert answer(client.wait_for_response(prompt.id, timeout=WAIT))[0] == "rollback"
 
 
+@pytest.mark.slow
 def test_cancelled_is_never_final(server: AiloopTestServer, make_client: MakeClient) -> None:
     client = make_client(server)
     prompt = decide(client)
@@ -137,6 +139,7 @@ def test_canonical_only_decision_answers_are_final(
     assert answer(client.ask_decision("d", "Pick", OPTIONS, wait=True)) == expected
 
 
+@pytest.mark.slow
 def test_a_server_side_decision_timeout_is_final(
     server: AiloopTestServer, make_client: MakeClient
 ) -> None:
@@ -176,6 +179,7 @@ def test_web_ui_authorization_verdicts_are_final(
     assert waiting.get(timeout=WAIT).content.response_type == verdict
 
 
+@pytest.mark.slow
 def test_authorization_timeout_arrives_as_denied(
     server: AiloopTestServer, make_client: MakeClient
 ) -> None:
@@ -195,6 +199,7 @@ def test_the_seed_quick_start_with_a_terminal_human(
     )
 
 
+@pytest.mark.slow
 def test_navigate_approved_and_navigate_timeout(
     make_server: MakeServer, make_client: MakeClient
 ) -> None:
@@ -267,6 +272,7 @@ def test_v0_question_answers(
         )
 
 
+@pytest.mark.slow
 def test_v0_cancel_terminal_timeout_and_free_text(
     make_server: MakeServer, make_client: MakeClient
 ) -> None:
@@ -284,6 +290,7 @@ def test_v0_cancel_terminal_timeout_and_free_text(
     assert client.ask("Anything to add?", wait=True).content.answer == "free words"
 
 
+@pytest.mark.slow
 def test_v0_navigate_cancel_then_approve(
     v0_server: AiloopTestServer, make_client: MakeClient
 ) -> None:
@@ -314,6 +321,7 @@ def test_v0_authorization(v0_server: AiloopTestServer, make_client: MakeClient) 
 # -- many waiters, reconnects, restarts ----------------------------------------------------
 
 
+@pytest.mark.slow
 def test_six_threads_with_concurrent_prompts_get_their_own_answers(
     make_server: MakeServer, make_client: MakeClient
 ) -> None:
@@ -433,6 +441,7 @@ def test_close_wakes_every_waiter(server: AiloopTestServer, make_client: MakeCli
     assert all(isinstance(w.get(timeout=WAIT), ClientClosedError) for w in waits)
 
 
+@pytest.mark.slow
 def test_realtime_false_posts_over_http_and_polls(
     server: AiloopTestServer, make_client: MakeClient
 ) -> None:

@@ -111,6 +111,7 @@ def outcome(task_id: str) -> Dict[str, str]:
     return report
 
 
+@pytest.mark.slow
 def test_the_view_starts_the_task_and_reports_approval(
     worker: LoggedProcess, web: FlaskClient
 ) -> None:
@@ -129,6 +130,7 @@ def test_the_view_starts_the_task_and_reports_approval(
     worker.wait_for(r"deploying 1\.4\.2")
 
 
+@pytest.mark.slow
 def test_a_denial(worker: LoggedProcess, web: FlaskClient) -> None:
     task_id = web.post("/deployments", json={"version": "2.0.0"}).get_json()["task_id"]
 
@@ -136,6 +138,7 @@ def test_a_denial(worker: LoggedProcess, web: FlaskClient) -> None:
     assert "deploying 2.0.0" not in worker.log
 
 
+@pytest.mark.slow
 def test_waiting_then_a_text_yes_is_a_denial(
     worker: LoggedProcess, web: FlaskClient, stand_in: AiloopTestServer
 ) -> None:
@@ -149,12 +152,14 @@ def test_waiting_then_a_text_yes_is_a_denial(
     assert "deploying 3.0.0" not in worker.log
 
 
+@pytest.mark.slow
 def test_the_servers_timeout_is_a_denial(worker: LoggedProcess) -> None:
     task = tasks.request_deployment.delay("3.1.0", authorization_timeout=1)
 
     assert outcome(task.id)["status"] == "denied"
 
 
+@pytest.mark.slow
 def test_no_answer_before_the_tasks_own_deadline(
     worker: LoggedProcess, stand_in: AiloopTestServer
 ) -> None:
@@ -165,6 +170,7 @@ def test_no_answer_before_the_tasks_own_deadline(
     stand_in.respond(left.message_id, response_type="authorization_denied")  # clear the screen
 
 
+@pytest.mark.slow
 def test_the_client_made_before_the_fork_serves_the_children(
     worker: LoggedProcess, web: FlaskClient
 ) -> None:

@@ -106,6 +106,7 @@ def test_a_text_answer_is_a_denial(server_settings: AiloopTestServer, text: str)
     assert views.DEPLOYED_VERSIONS == []
 
 
+@pytest.mark.slow
 @pytest.mark.ailoop_server(human=typing(None))
 def test_server_side_timeout_is_a_denial(server_settings: AiloopTestServer) -> None:
     with override_settings(AILOOP_AUTHORIZATION_TIMEOUT=1):
@@ -135,6 +136,7 @@ def test_without_a_configured_token_every_request_is_refused(
     assert server_settings.messages() == []
 
 
+@pytest.mark.slow
 @pytest.mark.ailoop_server(human=typing(None))
 def test_no_answer_before_the_request_deadline(server_settings: AiloopTestServer) -> None:
     with override_settings(AILOOP_WAIT_TIMEOUT=0.5):
@@ -200,6 +202,7 @@ def test_management_command_denied_exits_1(server_settings: AiloopTestServer) ->
     assert raised.value.returncode == 1
 
 
+@pytest.mark.slow
 @pytest.mark.ailoop_server(human=typing(None))
 def test_management_command_wait_limit_exits_2(server_settings: AiloopTestServer) -> None:
     with pytest.raises(CommandError) as raised:
@@ -207,6 +210,7 @@ def test_management_command_wait_limit_exits_2(server_settings: AiloopTestServer
     assert raised.value.returncode == 2
 
 
+@pytest.mark.slow
 def test_management_command_as_a_process(server_settings: AiloopTestServer) -> None:
     """``manage.py request_approval`` with the example project's own settings module."""
     prompt_answered: List[str] = []

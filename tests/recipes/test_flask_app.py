@@ -58,6 +58,7 @@ def test_a_text_answer_is_a_denial(
     assert app.extensions["deployed_versions"] == []
 
 
+@pytest.mark.slow
 @pytest.mark.ailoop_server(human=typing(None))
 def test_server_side_timeout_is_a_denial(app: Flask) -> None:
     app.config["AILOOP_AUTHORIZATION_TIMEOUT"] = 1
@@ -67,6 +68,7 @@ def test_server_side_timeout_is_a_denial(app: Flask) -> None:
     assert app.extensions["deployed_versions"] == []
 
 
+@pytest.mark.slow
 @pytest.mark.ailoop_server(human=typing(None))
 def test_no_answer_before_the_request_deadline(app: Flask) -> None:
     app.config["AILOOP_WAIT_TIMEOUT"] = 0.5

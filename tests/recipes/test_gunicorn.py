@@ -85,6 +85,7 @@ def deploy(url: str, version: str, token: Optional[str] = TOKEN) -> requests.Res
     )
 
 
+@pytest.mark.slow
 def test_the_recipe_under_gunicorn(gunicorn: str, stand_in: AiloopTestServer) -> None:
     approved = deploy(gunicorn, "1.4.2")
     assert (approved.status_code, approved.json()) == (

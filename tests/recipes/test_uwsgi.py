@@ -155,6 +155,7 @@ def serve(server: AiloopTestServer, *options: str) -> LoggedProcess:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("options", [(), ("--enable-threads",)], ids=["plain", "enable-threads"])
 def test_real_uwsgi(options: Tuple[str, ...], installed_version: Tuple[int, ...]) -> None:
     with AiloopTestServer() as server:

@@ -54,6 +54,7 @@ def options_and_answer(draw: Callable[..., Any]) -> Any:
     return chosen, "".join(draw(pad)) + core + "".join(draw(pad))
 
 
+@pytest.mark.slow
 @settings(max_examples=700, deadline=None)
 @given(case=options_and_answer())
 def test_the_client_resolves_raw_answers_exactly_like_the_server(case: Any) -> None:

@@ -305,6 +305,7 @@ def _server_accepts(name: str) -> bool:
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=500, deadline=None)
 @given(
     name=st.text(max_size=70)

@@ -33,6 +33,7 @@ def _connect(client: AiloopClient) -> StateLog:
     return states
 
 
+@pytest.mark.slow
 def test_a_blocked_handler_starves_neither_the_link_nor_waiters(
     server: AiloopTestServer, make_client: Callable[..., AiloopClient]
 ) -> None:

@@ -124,6 +124,7 @@ def test_a_503_get_is_retried_within_the_budget(
     assert sent(server, "GET", HEALTH) == GET_ATTEMPTS
 
 
+@pytest.mark.slow
 def test_a_get_slower_than_the_timeout_raises_timeout_error_in_time(
     server: AiloopTestServer, make_client: Callable[..., AiloopClient]
 ) -> None:
@@ -138,6 +139,7 @@ def test_a_get_slower_than_the_timeout_raises_timeout_error_in_time(
     assert elapsed < 0.5 * SLACK + 0.5, f"the whole call, retries included, took {elapsed:.2f} s"
 
 
+@pytest.mark.slow
 def test_a_slow_post_times_out_and_is_not_sent_again(
     server: AiloopTestServer, make_client: Callable[..., AiloopClient]
 ) -> None:

@@ -33,6 +33,7 @@ def _connected(client: AiloopClient) -> StateLog:
     return states
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "fault",
     [
@@ -90,6 +91,7 @@ def test_close_while_the_handshake_hangs_is_bounded(
     wait_until(lambda: threading.active_count() == threads_before, 5.0, "threads to end")
 
 
+@pytest.mark.slow
 def test_a_prompt_the_server_drops_is_a_delivery_error_sent_once(
     make_server: Callable[..., AiloopTestServer], make_client: Callable[..., AiloopClient]
 ) -> None:
@@ -178,6 +180,7 @@ def _post_many(server: AiloopTestServer, channel: str, count: int) -> List[str]:
     return ids
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "old, missed, subscribe_late",
     [(1000, 100, False), (800, 700, False), (0, 999, False), (900, 100, True)],
@@ -216,6 +219,7 @@ def test_a_gap_longer_than_the_replay_loses_nothing_and_replays_no_old_history(
     assert [i for i in ids if i != str(marker)] == away, "every missed message, in order"
 
 
+@pytest.mark.slow
 def test_subscribing_right_after_connecting_never_hands_out_the_replay(
     server: AiloopTestServer, make_client: Callable[..., AiloopClient]
 ) -> None:

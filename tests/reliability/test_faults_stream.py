@@ -42,6 +42,7 @@ CHANNELS = [f"stream-{index}" for index in range(5)]
 # --- server restart with 50 waiting threads ---------------------------------------------
 
 
+@pytest.mark.slow
 def test_server_restart_with_50_waiting_threads(
     make_server: Callable[..., AiloopTestServer], make_client: Callable[..., AiloopClient]
 ) -> None:
@@ -139,6 +140,7 @@ def _post(session: requests.Session, server: AiloopTestServer, index: int) -> st
     return str(message.id)
 
 
+@pytest.mark.slow
 def test_100_disconnects_during_5000_messages_lose_and_duplicate_nothing(
     server: AiloopTestServer, make_client: Callable[..., AiloopClient]
 ) -> None:
@@ -192,6 +194,7 @@ def test_100_disconnects_during_5000_messages_lose_and_duplicate_nothing(
 # --- half-open link ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_half_open_link_is_detected_and_reconnected(
     server: AiloopTestServer, make_client: Callable[..., AiloopClient]
 ) -> None:
@@ -227,6 +230,7 @@ def test_a_half_open_link_is_detected_and_reconnected(
     assert received.ids().count(str(missed.id)) == 1
 
 
+@pytest.mark.slow
 def test_a_link_that_stays_silent_keeps_being_detected(
     server: AiloopTestServer, make_client: Callable[..., AiloopClient]
 ) -> None:
@@ -273,6 +277,7 @@ def _no_connection_attempt(port: int, window: float) -> Optional[str]:
         listener.close()
 
 
+@pytest.mark.slow
 def test_a_server_gone_for_good_gives_up_fails_waiters_and_stops_retrying(
     make_server: Callable[..., AiloopTestServer], make_client: Callable[..., AiloopClient]
 ) -> None:
@@ -332,6 +337,7 @@ def test_a_server_gone_for_good_gives_up_fails_waiters_and_stops_retrying(
     )
 
 
+@pytest.mark.slow
 def test_reconnect_delays_are_jittered_not_a_storm(
     make_server: Callable[..., AiloopTestServer], make_client: Callable[..., AiloopClient]
 ) -> None:

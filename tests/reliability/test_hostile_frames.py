@@ -97,6 +97,7 @@ hostile_frames = st.one_of(
 """Anything a broken or malicious server could put in a text frame."""
 
 
+@pytest.mark.slow
 def test_random_and_malformed_frames_never_kill_the_listener(listener: Listener) -> None:
     @FRAME_SETTINGS
     @given(frame=hostile_frames)

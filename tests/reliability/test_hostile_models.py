@@ -51,6 +51,7 @@ def _decode_or_reject(model: Type[WireModel], value: Any) -> Any:
     return decoded
 
 
+@pytest.mark.slow
 @FUZZ
 @given(value=s.json_values)
 def test_any_json_value_decodes_or_raises_validation_error(value: Any) -> None:
@@ -60,6 +61,7 @@ def test_any_json_value_decodes_or_raises_validation_error(value: Any) -> None:
         decode_content(value)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(value=s.message_like)
 def test_message_shaped_garbage_decodes_or_raises_validation_error(value: Any) -> None:
@@ -72,6 +74,7 @@ def test_message_shaped_garbage_decodes_or_raises_validation_error(value: Any) -
     assert again == decoded
 
 
+@pytest.mark.slow
 @FUZZ
 @given(value=s.content_like)
 def test_content_shaped_garbage_decodes_or_raises_validation_error(value: Any) -> None:
@@ -83,6 +86,7 @@ def test_content_shaped_garbage_decodes_or_raises_validation_error(value: Any) -
     assert decode_content(json.loads(json.dumps(content.to_wire()))) == content
 
 
+@pytest.mark.slow
 @FUZZ
 @given(value=s.json_values, key=st.sampled_from(["content", "metadata", "correlation_id"]))
 def test_valid_message_with_one_field_replaced_by_any_json(value: Any, key: str) -> None:
@@ -91,6 +95,7 @@ def test_valid_message_with_one_field_replaced_by_any_json(value: Any, key: str)
     _decode_or_reject(Message, wire)
 
 
+@pytest.mark.slow
 @ROUND_TRIP
 @given(model=s.models)
 def test_every_model_round_trips_through_the_wire(model: WireModel) -> None:
@@ -100,12 +105,14 @@ def test_every_model_round_trips_through_the_wire(model: WireModel) -> None:
     assert decoded.to_json() == text
 
 
+@pytest.mark.slow
 @ROUND_TRIP
 @given(model=s.models)
 def test_every_model_round_trips_through_dataclasses_json(model: WireModel) -> None:
     assert type(model).from_dict(model.to_dict()) == model
 
 
+@pytest.mark.slow
 @ROUND_TRIP
 @given(message=s.messages)
 def test_messages_round_trip_with_microsecond_timestamps(message: Message) -> None:

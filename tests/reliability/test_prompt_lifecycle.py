@@ -178,6 +178,7 @@ def test_a_flood_past_the_handler_buffer_drops_only_handler_messages(
     assert setup.states.states() == ["connected"]
 
 
+@pytest.mark.slow
 def test_an_answer_broadcast_while_nobody_listened_ends_in_timeout_never_approval(
     make_server: Callable[..., AiloopTestServer], make_client: Callable[..., AiloopClient]
 ) -> None:

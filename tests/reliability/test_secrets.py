@@ -96,6 +96,7 @@ def test_the_token_is_in_the_authorization_header_of_every_request_and_nowhere_e
         assert not leaked(repr(other_headers))
 
 
+@pytest.mark.slow
 def test_the_token_never_appears_in_logs_reprs_errors_or_tracebacks(
     secured: AiloopTestServer,
     make_client: Callable[..., AiloopClient],
@@ -166,6 +167,7 @@ def test_a_wrong_token_is_an_authentication_error_not_retried_and_not_quoted(
     assert not leaked(debug_logs.text)
 
 
+@pytest.mark.slow
 def test_credentials_in_the_server_url_are_redacted_everywhere(
     make_server: Callable[..., AiloopTestServer],
     make_client: Callable[..., AiloopClient],

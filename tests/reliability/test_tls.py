@@ -123,6 +123,7 @@ def test_verify_false_works_and_logs_a_warning(
     assert tls_server.wait_for_pending(10.0).message_id == str(prompt.id)
 
 
+@pytest.mark.slow
 def test_the_realtime_stream_and_waits_work_over_wss(
     authority: trustme.CA,
     make_server: Callable[..., AiloopTestServer],

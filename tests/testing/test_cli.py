@@ -74,6 +74,7 @@ def prompt_outcome(ws_url: str, content: dict, headers: Optional[List[str]] = No
         agent.close()
 
 
+@pytest.mark.slow
 def test_approve_all_answers_everything(serve: Callable[..., Served]) -> None:
     served = serve("--approve-all")
     recommended = decision("A", "B", recommendation={"option_id": "opt2"})
@@ -85,6 +86,7 @@ def test_approve_all_answers_everything(serve: Callable[..., Served]) -> None:
     assert served.stop(signal.SIGTERM) == 0
 
 
+@pytest.mark.slow
 def test_approve_all_logs_each_prompt_and_its_answer(serve: Callable[..., Served]) -> None:
     served = serve("--approve-all")
     first = prompt_outcome(served.ws_url, authorization(action="Rotate the keys"))
@@ -112,6 +114,7 @@ def run_cli(*arguments: str) -> "subprocess.CompletedProcess[str]":
     )
 
 
+@pytest.mark.slow
 def test_a_port_in_use_is_a_one_line_error() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
@@ -137,6 +140,7 @@ def test_a_port_out_of_range_is_a_one_line_error(port: str) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_v0_with_token_and_base_path(serve: Callable[..., Served]) -> None:
     served = serve("--protocol", "v0", "--token", "T", "--base-path", "/hil", "--approve-all")
     assert served.url.endswith("/hil")
@@ -156,6 +160,7 @@ def test_v0_with_token_and_base_path(serve: Callable[..., Served]) -> None:
     assert prompt_outcome(served.ws_url, free, auth)["content"]["answer"] == "ok"
 
 
+@pytest.mark.slow
 def test_without_a_terminal_prompts_wait_for_http_answers(serve: Callable[..., Served]) -> None:
     served = serve()
     agent = Ws(served.ws_url)
@@ -177,6 +182,7 @@ def test_without_a_terminal_prompts_wait_for_http_answers(serve: Callable[..., S
         agent.close()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(os.name != "posix", reason="needs a pseudo-terminal")
 def test_a_terminal_person_types_the_answer(serve: Callable[..., Served]) -> None:
     import pty

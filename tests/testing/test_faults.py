@@ -114,6 +114,7 @@ def test_inject_frame_reaches_every_socket_even_silent_agents(
         assert socket.socket.recv() == "not json at all"
 
 
+@pytest.mark.slow
 def test_pause_pongs_goes_half_open_until_resumed(
     server: AiloopTestServer, http: Http, connect: Callable[..., Ws]
 ) -> None:

@@ -202,6 +202,7 @@ def test_a_slow_policy_loses_to_an_http_answer(run_with: Callable[..., Any]) -> 
     assert agent.recv_correlated(marker)["content"]["answer"] == "opt1"
 
 
+@pytest.mark.slow
 def test_policy_on_a_timed_out_prompt_is_discarded(run_with: Callable[..., Any]) -> None:
     release = threading.Event()
     answered = threading.Event()

@@ -244,6 +244,7 @@ def test_responses_and_task_events_are_enqueued_but_produce_nothing(
     assert [m.content_type for m in server.messages()] == ["response", "notification", "decision"]
 
 
+@pytest.mark.slow
 @pytest.mark.ailoop_server(default_timeout=None)
 def test_timeout_matrix(server: AiloopTestServer, connect: Callable[..., Ws]) -> None:
     agent = connect()
@@ -261,6 +262,7 @@ def test_timeout_matrix(server: AiloopTestServer, connect: Callable[..., Ws]) ->
     }
 
 
+@pytest.mark.slow
 @pytest.mark.ailoop_server(default_timeout=1)
 def test_navigation_timeout_is_cancelled_and_re_asked(
     server: AiloopTestServer, connect: Callable[..., Ws]
@@ -277,6 +279,7 @@ def test_navigation_timeout_is_cancelled_and_re_asked(
     server.wait_for_pending(message_id=prompt)
 
 
+@pytest.mark.slow
 @pytest.mark.ailoop_server(default_timeout=1)
 def test_timeout_zero_uses_the_server_default(
     server: AiloopTestServer, connect: Callable[..., Ws]
@@ -286,6 +289,7 @@ def test_timeout_zero_uses_the_server_default(
     assert agent.recv_correlated(prompt, timeout=10)["content"]["response_type"] == "timeout"
 
 
+@pytest.mark.slow
 @pytest.mark.ailoop_server(default_timeout=None)
 @pytest.mark.usefixtures("standin_only")
 def test_environment_default_wins_over_the_server_default(
@@ -298,6 +302,7 @@ def test_environment_default_wins_over_the_server_default(
     assert final["content"]["response_type"] == "authorization_denied"
 
 
+@pytest.mark.slow
 @pytest.mark.ailoop_server(default_timeout=None)
 def test_no_default_waits_forever(
     server: AiloopTestServer, http: Http, connect: Callable[..., Ws]
@@ -312,6 +317,7 @@ def test_no_default_waits_forever(
     assert server.pending()[0].message_id == prompt
 
 
+@pytest.mark.slow
 def test_unresolved_answer_restarts_the_timer(
     server: AiloopTestServer, connect: Callable[..., Ws]
 ) -> None:
@@ -326,6 +332,7 @@ def test_unresolved_answer_restarts_the_timer(
     assert time.monotonic() - started >= 2.9
 
 
+@pytest.mark.slow
 def test_missed_ticks_are_burst_after_a_long_prompt(
     server: AiloopTestServer, connect: Callable[..., Ws]
 ) -> None:

@@ -144,6 +144,7 @@ def test_http_answer_metadata_only_for_exact_choice_or_number(
     assert final.get("metadata") == metadata
 
 
+@pytest.mark.slow
 def test_question_timeout(server: AiloopTestServer, connect: Callable[..., Ws]) -> None:
     agent = connect()
     prompt = agent.send_message(question(timeout=1))

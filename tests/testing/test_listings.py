@@ -85,6 +85,7 @@ def test_offset_is_ignored_and_unknown_channel_is_empty(http: Http) -> None:
     }
 
 
+@pytest.mark.slow
 def test_history_keeps_1000_per_channel_and_replay_sends_500(
     server: AiloopTestServer, connect: Callable[..., Ws]
 ) -> None:

@@ -53,6 +53,7 @@ def run_pytest(directory: Path) -> "subprocess.CompletedProcess[str]":
     )
 
 
+@pytest.mark.slow
 def test_fixture_works_in_a_foreign_project(tmp_path: Path) -> None:
     (tmp_path / "test_uses_fixture.py").write_text(
         textwrap.dedent(
@@ -71,6 +72,7 @@ def test_fixture_works_in_a_foreign_project(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_fixture_fails_clearly_without_aiohttp(tmp_path: Path) -> None:
     (tmp_path / "conftest.py").write_text(BLOCK_AIOHTTP)
     (tmp_path / "test_needs_server.py").write_text(

@@ -4,6 +4,7 @@ import contextlib
 import json
 from typing import Any
 
+import pytest
 import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -67,6 +68,7 @@ def field_paths(value: Any, prefix: tuple = ()) -> list:
     return paths
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(json_values)
 def test_message_parser_fails_only_with_schema_errors(value: Any) -> None:
@@ -75,6 +77,7 @@ def test_message_parser_fails_only_with_schema_errors(value: Any) -> None:
             message_parser(legacy)(value, "")
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(
     st.sampled_from(TEMPLATES).flatmap(
@@ -107,6 +110,7 @@ def test_uuid_and_channel_checks_never_raise(text: str) -> None:
     assert channel_error(text) is None or channel_error(text)
 
 
+@pytest.mark.slow
 def test_garbage_leaves_the_server_serving() -> None:
     with AiloopTestServer() as server, requests.Session() as session:
         socket = Ws(server.ws_url)

@@ -30,6 +30,7 @@ def test_out_of_range_timing_options_are_refused(options: dict, message: str) ->
         AiloopTestServer(**options)
 
 
+@pytest.mark.slow
 @pytest.mark.ailoop_server(time_scale=0.01)
 def test_time_scale_shortens_every_server_side_timeout(
     ailoop_server: AiloopTestServer, connect: Callable[..., Ws]
@@ -46,6 +47,7 @@ def test_time_scale_shortens_every_server_side_timeout(
     assert [m.content.timeout_seconds for m in history if str(m.id) == prompt] == [60]
 
 
+@pytest.mark.slow
 @pytest.mark.ailoop_server(tick=0.002, time_scale=0.001)
 def test_a_short_tick_shows_queued_prompts_one_after_another_quickly(
     ailoop_server: AiloopTestServer, connect: Callable[..., Ws]

@@ -76,6 +76,7 @@ def test_decision_cancelled(server: AiloopTestServer, connect: Callable[..., Ws]
     server.wait_for_pending(message_id=prompt)
 
 
+@pytest.mark.slow
 def test_decision_and_authorization_timeouts(
     server: AiloopTestServer, connect: Callable[..., Ws]
 ) -> None:
@@ -96,6 +97,7 @@ def test_authorization_approved(server: AiloopTestServer, connect: Callable[...,
     same_except_volatile(agent.recv_correlated(prompt), "v1_response_to_authorization_approved")
 
 
+@pytest.mark.slow
 @pytest.mark.ailoop_server(default_timeout=1)
 def test_navigation_approved_and_timed_out(
     server: AiloopTestServer, connect: Callable[..., Ws]

@@ -63,6 +63,7 @@ BODIES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("shape", sorted(BODIES))
 def test_a_rest_call_ends_by_its_timeout_when_the_server_trickles(hostile, shape) -> None:
     first, unit = BODIES[shape]
@@ -94,6 +95,7 @@ def _trickled_echo(conn: socket.socket, head: bytes, stopping: threading.Event) 
     _trickle(conn, stopping, frame_header(100_000), b" ")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "agent", [_stall, _trickled_handshake, _trickled_echo], ids=lambda f: f.__name__[1:]
 )

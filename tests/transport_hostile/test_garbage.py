@@ -54,6 +54,7 @@ def test_garbage_is_ignored_and_a_damaged_echo_still_means_delivered(
     assert "\ufffd" in sent.content.action, "the damaged byte was replaced, not fatal"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("junk", GARBAGE[:4], ids=["utf8", "utf8-pairs", "text", "deep"])
 def test_garbage_and_no_echo_is_a_delivery_error(stand_in: AiloopTestServer, junk: bytes) -> None:
     def serve(conn: socket.socket, head: bytes) -> None:
@@ -83,6 +84,7 @@ def test_garbage_instead_of_a_handshake_answer_is_a_connection_error(
     assert f"127.0.0.1:{front.port}" in str(caught.value), "the error names the server"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "answer",
     [

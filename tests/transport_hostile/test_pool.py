@@ -61,6 +61,7 @@ def test_a_thousand_threads_share_at_most_pool_maxsize_connections(
         assert eventually(lambda: front.open_now == 0, 5), "close() released every connection"
 
 
+@pytest.mark.slow
 def test_a_call_waiting_for_a_busy_pool_opens_nothing_and_close_wakes_it() -> None:
     """pool_maxsize=1 and the one connection held by a call the server never answers: a
     second call waits for it without opening a connection of its own, and close() wakes

@@ -63,6 +63,7 @@ def _failures(port: int) -> List[Callable[[AiloopClient], object]]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "kind", ["refused", "server error", "redirect", pytest.param("silent", marks=pytest.mark.slow)]
 )
