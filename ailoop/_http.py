@@ -16,6 +16,7 @@ logged or quoted.
 
 import dataclasses
 import http.client
+import itertools
 import json
 import logging
 import re
@@ -29,6 +30,7 @@ import requests
 
 from ailoop._connection import ConnectionSettings
 from ailoop._http_pool import SessionPool
+from ailoop._jitter import jittered_delays
 from ailoop._urls import ServerURL, redact_url
 from ailoop.exceptions import (
     AiloopError,
@@ -275,12 +277,7 @@ class HttpTransport:
 
 def _retry_delays() -> Iterator[float]:
     """Full-jitter exponential delays (0.1 s, 0.2 s, ... capped at 2 s) for GET retries."""
-    import backoff  # noqa: PLC0415 - it imports asyncio (~10 ms): loaded at the first retry
-
-    waits = backoff.expo(base=2, factor=0.1, max_value=2.0)
-    next(waits)  # backoff's generators start with a priming value
-    for _ in range(GET_ATTEMPTS - 1):
-        yield backoff.full_jitter(next(waits))
+    return itertools.islice(jittered_delays(0.1, 2.0), GET_ATTEMPTS - 1)
 
 
 def error_for_status(

@@ -13,6 +13,7 @@ import threading
 from typing import TYPE_CHECKING, Deque, Iterator, Optional, Tuple
 
 from ailoop import _fork
+from ailoop._jitter import jittered_delays
 from ailoop._public import present_as
 from ailoop._validation import validate_channel
 from ailoop.exceptions import AiloopError, ConnectionError, ValidationError
@@ -47,16 +48,6 @@ def priority_for_level(levelno: int) -> NotificationPriority:
 def _own_record(name: str) -> bool:
     """A record of the SDK's own loggers: sending it could log again, forever."""
     return name == "ailoop" or name.startswith("ailoop.")
-
-
-def _retry_delays() -> Iterator[float]:
-    """Full-jitter exponential delays: uniform in [0, 0.5 s * 2**n], capped at 30 s."""
-    import backoff  # noqa: PLC0415 - it imports asyncio (~10 ms): loaded at the first retry
-
-    raw = backoff.expo(base=2, factor=0.5, max_value=MAX_RETRY_DELAY)
-    next(raw)  # backoff's generators are primed with one send(None)
-    for value in raw:
-        yield backoff.full_jitter(value)
 
 
 class AiloopLogHandler(logging.Handler):
@@ -239,7 +230,7 @@ class AiloopLogHandler(logging.Handler):
                 delays = None
                 continue
             if delays is None:
-                delays = _retry_delays()
+                delays = jittered_delays(0.5, MAX_RETRY_DELAY)
             self._stopping.wait(next(delays))
 
     def _deliver(self, item: _Item, in_outage: bool) -> bool:

@@ -38,9 +38,10 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generator, Optional, Protocol, Tuple
+from typing import TYPE_CHECKING, Any, Optional, Protocol, Tuple
 
 from ailoop._connection_state import ConnectionEvent, ConnectionState
+from ailoop._jitter import jittered_delays
 from ailoop._lazy import lazy_module
 from ailoop._uwsgi import warn_if_threads_disabled
 from ailoop.exceptions import AiloopError, AuthenticationError, ConnectionError
@@ -237,7 +238,7 @@ class ViewerStream:
 
     def _reconnect(self) -> Optional[websocket.WebSocket]:
         settings = self._settings
-        delays = _jittered_delays(settings.reconnect_delay)
+        delays = jittered_delays(settings.reconnect_delay, MAX_RECONNECT_DELAY)
         last_error: Optional[AiloopError] = None
         for failures in range(settings.reconnect_attempts):
             delay = next(delays)
@@ -378,16 +379,6 @@ class ViewerStream:
 def _nothing_buffered() -> bool:
     """For sockets that read no more than each frame: the next read may always wait."""
     return False
-
-
-def _jittered_delays(base: float) -> Generator[float, None, None]:
-    """Full-jitter exponential delays: uniform in [0, base * 2**n], capped at 30 s."""
-    import backoff  # noqa: PLC0415 - it imports asyncio (~10 ms): loaded at the first reconnect
-
-    raw = backoff.expo(factor=base, max_value=MAX_RECONNECT_DELAY)
-    next(raw)  # backoff's generators are primed with one send(None)
-    for value in raw:
-        yield backoff.full_jitter(value)
 
 
 def _classify(exc: BaseException) -> Exception:
