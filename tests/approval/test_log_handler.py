@@ -2,8 +2,6 @@
 
 import logging
 import os
-import select
-import signal
 import threading
 from typing import Any, Iterator, List, Tuple
 
@@ -11,6 +9,7 @@ import pytest
 
 from ailoop import AiloopClient, AiloopLogHandler, NotificationPriority, ValidationError
 from ailoop.testing import AiloopTestServer
+from tests.forking import in_forked_child
 
 from .conftest import WAIT
 
@@ -226,28 +225,14 @@ def test_a_forked_child_sends_its_own_records_only(
     server.fail_route("POST", "/api/v1/messages", None, delay=1.0, times=1)
     app_logger.info("parent 1")  # the parent's sender is busy with it during the fork
     app_logger.info("parent 2")  # still queued in the parent at the fork
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: log, flush, report, leave without cleanup
-        status = 1
-        try:
-            os.close(read_end)
-            app_logger.info("child")
-            handler.flush(WAIT)
-            status = 0 if (handler.sent, handler.failed) == (1, 0) else 2
-        finally:
-            os.write(write_end, bytes([status]))
-            os._exit(status)
-    os.close(write_end)
-    try:
-        ready, _, _ = select.select([read_end], [], [], WAIT * 3)
-        report = os.read(read_end, 1) if ready else b""
-    finally:
-        os.close(read_end)
-        if not report:
-            os.kill(pid, signal.SIGKILL)
-        _, exit_status = os.waitpid(pid, 0)
-    assert os.WIFEXITED(exit_status) and os.WEXITSTATUS(exit_status) == 0, report
+
+    def child() -> str:
+        app_logger.info("child")
+        handler.flush(WAIT)
+        counts = (handler.sent, handler.failed)
+        return "ok" if counts == (1, 0) else f"sent, failed = {counts}"
+
+    assert in_forked_child(child, WAIT * 3) == "ok"
     handler.flush(WAIT)
     texts = sorted(text for text, _ in notifications(server, "logs"))
     assert texts == ["child", "parent 1", "parent 2"]

@@ -3,8 +3,6 @@
 import contextlib
 import os
 import queue
-import select
-import signal
 import threading
 import time
 from typing import Any, Callable
@@ -13,6 +11,7 @@ import pytest
 
 from ailoop import AiloopClient, ClientClosedError, ConnectionState, Message
 from ailoop.testing import AiloopTestServer
+from tests.forking import in_forked_child
 
 from .conftest import WAIT, EventRecorder, Recorder, run_in_thread, stream_threads, wait_until
 
@@ -177,35 +176,21 @@ def test_a_forked_child_uses_the_client_with_fresh_threads(
     client.say("before the fork")
     assert notes.take(1)[0].content.text == "before the fork"  # the dispatcher is idle now
     parent_threads = stream_threads()
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: use the inherited client, report, leave without cleanup
-        status = 1
-        try:
-            os.close(read_end)
-            fresh = stream_threads() == []
-            child_queue = client.message_queue()
-            answer = client.authorize("child", wait=True).content.response_type
-            client.say("from the child")
-            texts = []
-            while "from the child" not in texts:
-                texts.append(getattr(child_queue.get(timeout=WAIT).content, "text", None))
-            client.close()
-            ok = fresh and answer == "authorization_approved" and stream_threads() == []
-            status = 0 if ok else 2
-        finally:
-            os.write(write_end, bytes([status]))
-            os._exit(status)
-    os.close(write_end)
-    try:
-        ready, _, _ = select.select([read_end], [], [], WAIT * 3)
-        report = os.read(read_end, 1) if ready else b""
-    finally:
-        os.close(read_end)
-        if not report:
-            os.kill(pid, signal.SIGKILL)
-        _, exit_status = os.waitpid(pid, 0)
-    assert os.WIFEXITED(exit_status) and os.WEXITSTATUS(exit_status) == 0, report
+
+    def child() -> str:  # uses the inherited client
+        fresh = stream_threads() == []
+        child_queue = client.message_queue()
+        answer = client.authorize("child", wait=True).content.response_type
+        client.say("from the child")
+        texts = []
+        while "from the child" not in texts:
+            texts.append(getattr(child_queue.get(timeout=WAIT).content, "text", None))
+        client.close()
+        left = stream_threads()
+        ok = fresh and answer == "authorization_approved" and left == []
+        return "ok" if ok else f"fresh={fresh} answer={answer} threads left={left}"
+
+    assert in_forked_child(child, WAIT * 3) == "ok"
     # The parent's threads and connection were not disturbed by the child.
     assert stream_threads() == parent_threads
     assert notes.take(1)[0].content.text == "from the child"  # seen by the parent's stream too

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import os
 import queue
-import select
-import signal
 import threading
 import time
 import uuid
@@ -19,6 +17,7 @@ import pytest
 import ailoop
 from ailoop import AiloopClient, Message
 from ailoop.testing import AiloopTestServer
+from tests.forking import in_forked_child
 from tests.polling import eventually
 from tests.reliability.conftest import SLACK, Collector, StateLog
 
@@ -167,27 +166,12 @@ def test_a_forked_child_gets_fresh_threads_and_sockets(
     assert client.authorize("parent before fork", wait=True).content.response_type == (
         "authorization_approved"
     )
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: use the inherited client, report, and leave at once
-        os.close(read_end)
-        try:
-            answer = client.authorize("child after fork", wait=True, timeout=0)
-            verdict = "ok" if answer.content.response_type == "authorization_approved" else "bad"
-        except BaseException as exc:
-            verdict = f"child failed: {exc!r}"
-        os.write(write_end, verdict.encode()[:500])
-        os._exit(0)
-    os.close(write_end)
-    try:
-        ready, _, _ = select.select([read_end], [], [], 30.0)
-        verdict = os.read(read_end, 1000).decode() if ready else "the child hung"
-    finally:
-        os.close(read_end)
-        if not ready:
-            os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    assert verdict == "ok"
+
+    def child() -> str:  # uses the inherited client
+        answer = client.authorize("child after fork", wait=True, timeout=0)
+        return "ok" if answer.content.response_type == "authorization_approved" else "bad"
+
+    assert in_forked_child(child, 30.0) == "ok"
     response = client.authorize("parent after fork", wait=True)
     assert response.content.response_type == "authorization_approved"
     with pytest.raises(ailoop.ValidationError):
