@@ -81,6 +81,13 @@ class SessionPool:
             if scope.sockets:
                 with self._condition:
                     self._live.difference_update(scope.sockets)
+                    closed = self._closed
+                if closed:
+                    # Cut by close(): nothing will reuse these sockets, and an error
+                    # raised from this call (kept in a traceback, a log record or a
+                    # connection event) must not keep their descriptors open.
+                    for sock in scope.sockets:
+                        sock.close()
             self._checkin(session)
 
     def close(self) -> None:

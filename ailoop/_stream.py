@@ -267,7 +267,7 @@ class ViewerStream:
         return None
 
     def _give_up(self, error: AiloopError, attempts: int, reason: str) -> None:
-        logger.warning("realtime stream gave up: %s (%s)", reason, error)
+        logger.warning("realtime stream gave up: %s (%s)", reason, str(error))
         with self._condition:
             self._error = error
             self._done = True
