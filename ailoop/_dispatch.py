@@ -28,6 +28,7 @@ from collections import deque
 from typing import Any, Callable, Deque, Optional, Sequence, Tuple, Union
 
 from ailoop._connection_state import ConnectionEvent
+from ailoop._realtime_settings import DEFAULT_MAX_PENDING
 from ailoop._types import ConnectionHandler, Frame, HandlerErrorHook, MessageHandler
 
 __all__ = ["ConnectionHandler", "Dispatcher", "HandlerErrorHook", "MessageHandler"]
@@ -36,7 +37,6 @@ logger = logging.getLogger("ailoop.dispatch")
 
 _Item = Union[Frame, ConnectionEvent]  # a message (a JSON object) or a state change
 
-DEFAULT_MAX_PENDING = 10_000
 _DROP_WARNING_INTERVAL = 5.0
 
 

@@ -17,7 +17,7 @@ from ailoop._connection import (
     ConnectionSettings,
 )
 from ailoop._era import Era
-from ailoop._stream import StreamSettings
+from ailoop._realtime_settings import StreamSettings
 from ailoop._types import HandlerErrorHook
 from ailoop._urls import parse_server_url
 from ailoop._validation import (

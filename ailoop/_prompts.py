@@ -18,14 +18,14 @@ Era mapping of ``ask`` (PROTOCOL.md §8.7):
 HTTP with ``realtime=False``), trying its attempts in order until one is echoed.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import logging
 from dataclasses import dataclass
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, List, Optional, Sequence, Tuple
 
-from ailoop._agent import AgentConnector
 from ailoop._era import Era, EraDetector
-from ailoop._realtime import RealtimeEngine
 from ailoop.exceptions import DeliveryError, MalformedResponseError, ValidationError
 from ailoop.models import (
     AuthorizationContent,
@@ -38,6 +38,10 @@ from ailoop.models import (
     NotificationPriority,
     QuestionContent,
 )
+
+if TYPE_CHECKING:  # say() builds notifications without loading the realtime modules
+    from ailoop._agent import AgentConnector
+    from ailoop._realtime import RealtimeEngine
 
 __all__ = [
     "ASK_DECISION_PREFIX",

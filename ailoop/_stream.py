@@ -37,12 +37,12 @@ import logging
 import socket
 import threading
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional, Protocol, Tuple
 
 from ailoop._connection_state import ConnectionEvent, ConnectionState
 from ailoop._jitter import jittered_delays
 from ailoop._lazy import lazy_module
+from ailoop._realtime_settings import StreamSettings
 from ailoop._uwsgi import warn_if_threads_disabled
 from ailoop.exceptions import AiloopError, AuthenticationError, ConnectionError
 
@@ -64,19 +64,6 @@ logger = logging.getLogger("ailoop.stream")
 HELLO_FRAME = json.dumps({"subscribe": "*"})
 MAX_RECONNECT_DELAY = 30.0
 _MIN_READ_TIMEOUT = 0.001
-
-
-@dataclass(frozen=True)
-class StreamSettings:
-    """Timing of the stream; see the module docstring. ``ping_interval=None`` turns
-    client pings and the liveness check off.
-    """
-
-    reconnect_attempts: int = 5
-    reconnect_delay: float = 1.0
-    ping_interval: Optional[float] = 20.0
-    ping_timeout: float = 20.0
-    connect_timeout: float = 30.0
 
 
 class SocketFactory(Protocol):

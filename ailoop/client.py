@@ -12,6 +12,7 @@ import queue
 import threading
 from types import TracebackType
 from typing import (
+    TYPE_CHECKING,
     Any,
     Callable,
     Dict,
@@ -28,33 +29,21 @@ from typing import (
 )
 
 from ailoop import _fork
-from ailoop._agent import AgentConnector
 from ailoop._approval import ApprovalSettings, F, approval_decorator
 from ailoop._connection import DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_POOL_MAXSIZE, Verify
 from ailoop._connection_state import ConnectionState
-from ailoop._dispatch import DEFAULT_MAX_PENDING
 from ailoop._era import Era, EraDetector
 from ailoop._http import HttpTransport
 from ailoop._human_tool import make_human_tool
+from ailoop._lazy import lazy_module
 from ailoop._options import (
     DEFAULT_ASK_TIMEOUT,
     DEFAULT_AUTHORIZE_TIMEOUT,
     DEFAULT_CHANNEL,
     ClientOptions,
 )
-from ailoop._prompts import (
-    PromptPlan,
-    PromptSender,
-    ask_plan,
-    authorization_plan,
-    decision_plan,
-    navigate_plan,
-    notification_message,
-)
 from ailoop._public import present_as
-from ailoop._realtime import RealtimeEngine
-from ailoop._rest_history import RestHistory
-from ailoop._stream import StreamSettings
+from ailoop._realtime_settings import DEFAULT_MAX_PENDING, StreamSettings
 from ailoop._types import ConnectionHandler, HandlerErrorHook, IdLike, MessageHandler
 from ailoop._urls import quote_segment
 from ailoop._validation import (
@@ -78,7 +67,6 @@ from ailoop._validation import (
     validate_wait_timeout,
 )
 from ailoop._version import __version__
-from ailoop._websocket import WebSocketOpener
 from ailoop.exceptions import (
     ApprovalDenied,
     ClientClosedError,
@@ -109,10 +97,17 @@ from ailoop.models import (
 )
 from ailoop.models._wire import M
 
+if TYPE_CHECKING:
+    from ailoop import _prompts
+    from ailoop._prompts import PromptPlan
+    from ailoop._realtime import RealtimeEngine
+    from ailoop._realtime_parts import RealtimeParts
+else:  # loaded by the first prompt or say() (the realtime parts: by their first use)
+    _prompts = lazy_module("ailoop._prompts")
+
 __all__ = ["AiloopClient"]
 
 logger = logging.getLogger("ailoop.client")
-
 
 
 class AiloopClient:
@@ -258,22 +253,11 @@ class AiloopClient:
                 "TLS certificate verification is disabled for %s (verify=False)",
                 self.server_url,
             )
-        options = self._options
         self._closed = threading.Event()
         self._close_lock = threading.Lock()
-        self._opener = WebSocketOpener(options.connection)
         self._build_rest_parts(None)
-        self._realtime = RealtimeEngine(
-            factory=self._opener,
-            history=RestHistory(self._http),
-            decode=Message.from_wire,
-            settings=options.stream,
-            channel=options.channel,
-            max_pending_messages=options.max_pending_messages,
-            on_handler_error=options.on_handler_error,
-            realtime=options.realtime,
-        )
-        self._prompts = self._prompt_sender()
+        self._parts_lock = threading.Lock()
+        self._parts: Optional[RealtimeParts] = None  # built by the first realtime use
         _fork.track(self)
 
     # -- configuration ---------------------------------------------------------------
@@ -351,10 +335,13 @@ class AiloopClient:
         with self._close_lock:
             first = not self._closed.is_set()
             self._closed.set()
+        parts = self._built_parts()  # parts built from now on see the client closed
         if first:
-            self._opener.close()
+            if parts is not None:
+                parts.opener.close()
             self._http.close()
-        self._realtime.close()
+        if parts is not None:
+            parts.engine.close()
         if first:
             logger.debug("client for %s closed", self.server_url)
 
@@ -443,7 +430,7 @@ class AiloopClient:
         target = self._target_channel(channel)
         seconds = validate_prompt_timeout(timeout)
         checked_choices = None if choices is None else validate_choices(choices)
-        plan = ask_plan(self._era.era(), target, text, seconds, checked_choices)
+        plan = _prompts.ask_plan(self._era.era(), target, text, seconds, checked_choices)
         return self._send_prompt(plan, waiting)
 
     @overload
@@ -527,7 +514,7 @@ class AiloopClient:
         target = self._target_channel(channel)
         seconds = validate_prompt_timeout(timeout)
         markdown = validate_optional_string(context_markdown, "context_markdown")
-        plan = decision_plan(
+        plan = _prompts.decision_plan(
             self._era.era(),
             target,
             decision_id=checked_id,
@@ -603,9 +590,9 @@ class AiloopClient:
         text = validate_text(action, "action")
         target = self._target_channel(channel)
         seconds = validate_prompt_timeout(timeout)
+        checked_context = validate_json_value(context, "context")
         return self._send_prompt(
-            authorization_plan(target, text, seconds, validate_json_value(context, "context")),
-            waiting,
+            _prompts.authorization_plan(target, text, seconds, checked_context), waiting
         )
 
     @overload
@@ -660,14 +647,14 @@ class AiloopClient:
         waiting = validate_wait(wait, wait_timeout)
         checked_url = validate_url(url)
         return self._send_prompt(
-            navigate_plan(self._target_channel(channel), checked_url),
+            _prompts.navigate_plan(self._target_channel(channel), checked_url),
             waiting,
         )
 
-    def _send_prompt(self, plan: PromptPlan, waiting: Tuple[bool, Optional[float]]) -> Message:
+    def _send_prompt(self, plan: "PromptPlan", waiting: Tuple[bool, Optional[float]]) -> Message:
         """Deliver ``plan`` (see :class:`~ailoop._prompts.PromptSender`)."""
         self._check_open()
-        return self._prompts.send(plan, *waiting)
+        return self._realtime_parts().prompts.send(plan, *waiting)
 
     # -- realtime ------------------------------------------------------------------
 
@@ -722,7 +709,7 @@ class AiloopClient:
         self._check_open()
         prompt_id = str(validate_uuid(message_id, "message_id"))
         deadline = validate_wait_timeout(timeout, "timeout")
-        response: Message[ResponseContent] = self._realtime.wait(
+        response: Message[ResponseContent] = self._engine().wait(
             prompt_id, deadline, use_stream=self._options.realtime
         )
         return response
@@ -744,7 +731,7 @@ class AiloopClient:
         ``realtime=False``: waits then use the stream while it runs.
         """
         self._check_open()
-        self._realtime.connect()
+        self._engine().connect()
 
     def disconnect_websocket(self) -> None:
         """Stop the realtime stream and join its thread (within 2 seconds).
@@ -757,7 +744,9 @@ class AiloopClient:
         """
         if self._closed.is_set():
             return
-        self._realtime.disconnect()
+        parts = self._built_parts()
+        if parts is not None:  # else no stream ever ran
+            parts.engine.disconnect()
 
     def subscribe_to_channel(self, channel: str) -> None:
         """Deliver messages of ``channel`` to handlers and queues (``"*"``: every channel).
@@ -770,7 +759,7 @@ class AiloopClient:
         :class:`~ailoop.ClientClosedError` after :meth:`close`.
         """
         self._check_open()
-        self._realtime.subscribe(validate_subscription(channel))
+        self._engine().subscribe(validate_subscription(channel))
 
     def unsubscribe_from_channel(self, channel: str) -> None:
         """Stop delivering messages of ``channel`` (``"*"`` removes the every-channel
@@ -780,12 +769,13 @@ class AiloopClient:
         Raises :class:`~ailoop.ClientClosedError` after :meth:`close`.
         """
         self._check_open()
-        self._realtime.unsubscribe(validate_subscription(channel))
+        self._engine().unsubscribe(validate_subscription(channel))
 
     @property
     def subscriptions(self) -> List[str]:
         """The subscribed channels, sorted (``"*"`` stands for every channel)."""
-        return sorted(self._realtime.subscriptions)
+        parts = self._built_parts()
+        return [self.channel] if parts is None else sorted(parts.engine.subscriptions)
 
     def add_message_handler(self, handler: MessageHandler) -> None:
         """Call ``handler(message)`` for every new message of a subscribed channel.
@@ -805,7 +795,7 @@ class AiloopClient:
         :class:`~ailoop.ClientClosedError` after :meth:`close`.
         """
         self._check_open()
-        self._realtime.add_message_handler(validate_handler(handler))
+        self._engine().add_message_handler(validate_handler(handler))
 
     def remove_message_handler(self, handler: MessageHandler) -> None:
         """Stop calling ``handler`` (no-op if it is not registered); a call already running
@@ -813,7 +803,7 @@ class AiloopClient:
         :meth:`close`.
         """
         self._check_open()
-        self._realtime.remove_message_handler(handler)
+        self._engine().remove_message_handler(handler)
 
     def message_queue(self, maxsize: int = 0) -> "queue.Queue[Message]":
         """A new ``queue.Queue`` receiving the same messages as handlers: the second way to
@@ -827,7 +817,7 @@ class AiloopClient:
         """
         self._check_open()
         limit = validate_count(maxsize, "maxsize")
-        target: queue.Queue[Message] = self._realtime.message_queue(limit)
+        target: queue.Queue[Message] = self._engine().message_queue(limit)
         return target
 
     def add_connection_handler(self, handler: ConnectionHandler) -> None:
@@ -840,21 +830,23 @@ class AiloopClient:
         Thread-safe; raises :class:`~ailoop.ClientClosedError` after :meth:`close`.
         """
         self._check_open()
-        self._realtime.add_connection_handler(validate_handler(handler))
+        self._engine().add_connection_handler(validate_handler(handler))
 
     @property
     def dropped_messages(self) -> int:
         """Messages dropped because handlers or a bounded :meth:`message_queue` fell behind
         (responses for waiting callers are never dropped).
         """
-        return self._realtime.dropped_messages
+        parts = self._built_parts()
+        return 0 if parts is None else parts.engine.dropped_messages
 
     @property
     def connection_state(self) -> ConnectionState:
         """The realtime stream's state: ``DISCONNECTED`` until it first connects and
         after it stopped, else the state it last reported.
         """
-        return self._realtime.state
+        parts = self._built_parts()
+        return ConnectionState.DISCONNECTED if parts is None else parts.engine.state
 
     def _after_fork_in_child(self) -> None:
         """In a forked child: forget the parent's threads, sockets and sessions, and build
@@ -865,27 +857,54 @@ class AiloopClient:
         self._closed = closed
         self._close_lock = threading.Lock()
         self._build_rest_parts(self._era.known)
-        self._realtime = self._realtime.forked_copy(RestHistory(self._http))
-        self._prompts = self._prompt_sender()
+        self._parts_lock = threading.Lock()
+        if self._parts is not None:
+            self._parts = self._parts.forked_copy(
+                self._options,
+                self._http,
+                era=self._era,
+                closed=self._closed,
+                post=self._post,
+                decode=self._decode_echo,
+            )
 
     def _build_rest_parts(self, era: Optional[Era]) -> None:
-        """HTTP sessions, prompt connections and era detection, from the options."""
+        """HTTP sessions and era detection, from the options."""
         self._http = HttpTransport(self._options.connection, self._closed)
-        self._agent = AgentConnector(self._opener, self._options.timeout, self._closed)
         self._era = EraDetector(self._http, self._options.forced_era)
         if era is not None:
             self._era.settle(era)
 
-    def _prompt_sender(self) -> PromptSender:
-        return PromptSender(
-            agent=self._agent,
-            engine=self._realtime,
-            era=self._era,
-            post=self._post,
-            decode=self._decode_echo,
-            echo_timeout=self._options.echo_timeout,
-            realtime=self._options.realtime,
-        )
+    def _realtime_parts(self) -> "RealtimeParts":
+        """The WebSocket opener, realtime engine and prompt sender, built at the first
+        call (:class:`~ailoop.ClientClosedError` once the client is closed).
+        """
+        parts = self._parts
+        if parts is None:
+            with self._parts_lock:
+                self._check_open()  # close() reads the parts under this lock
+                parts = self._parts
+                if parts is None:
+                    from ailoop._realtime_parts import RealtimeParts  # noqa: PLC0415
+
+                    parts = RealtimeParts.build(
+                        self._options,
+                        self._http,
+                        era=self._era,
+                        closed=self._closed,
+                        post=self._post,
+                        decode=self._decode_echo,
+                    )
+                    self._parts = parts
+        return parts
+
+    def _engine(self) -> "RealtimeEngine":
+        return self._realtime_parts().engine
+
+    def _built_parts(self) -> "Optional[RealtimeParts]":
+        """The realtime parts if something built them already, else None."""
+        with self._parts_lock:
+            return self._parts
 
     def _decode_echo(self, body: Any) -> Message:
         return self._decode(Message, body, None, None)
@@ -908,7 +927,7 @@ class AiloopClient:
         self._check_open()
         text = validate_text(message, "message")
         target = self._target_channel(channel)
-        notification = notification_message(target, text, validate_priority(priority))
+        notification = _prompts.notification_message(target, text, validate_priority(priority))
         path = "/api/v1/messages"
         return self._decode(Message, self._post(path, notification.to_wire()), "POST", path)
 

@@ -1,0 +1,133 @@
+"""What ``from ailoop import AiloopClient`` loads, and what each first use adds.
+
+The realtime modules (stream, engine, dispatcher, prompt sockets) and websocket-client
+load when a prompt, a wait, a handler or the stream first needs them, so the import and
+a program that only calls REST methods never pay for them (BENCHMARKS.md, item 6). Each
+check runs in a fresh interpreter and reads ``sys.modules``: what is loaded, not how long
+it took.
+"""
+
+import json
+import subprocess
+import sys
+import textwrap
+import uuid
+from typing import Iterator, Set
+
+import pytest
+
+from ailoop import AiloopClient, ClientClosedError, ConnectionState
+from ailoop.testing import AiloopTestServer
+
+REALTIME_MODULES = {
+    "ailoop._agent",
+    "ailoop._deadlines",
+    "ailoop._dedup",
+    "ailoop._dispatch",
+    "ailoop._history_reads",
+    "ailoop._outcomes",
+    "ailoop._readahead",
+    "ailoop._realtime",
+    "ailoop._realtime_parts",
+    "ailoop._rest_history",
+    "ailoop._stream",
+    "ailoop._uwsgi",
+    "ailoop._waiters",
+    "ailoop._websocket",
+    "websocket",
+}
+"""Loaded by the first prompt, wait, handler, queue, subscription or stream."""
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[AiloopTestServer]:
+    with AiloopTestServer(default_timeout=None) as running:
+        yield running
+
+
+def loaded_after(body: str, server: AiloopTestServer) -> Set[str]:
+    """The modules loaded in a fresh interpreter after ``from ailoop import AiloopClient``,
+    building ``client`` (for ``server``) and running ``body``; the client is closed last.
+    """
+    script = textwrap.dedent(
+        """
+        import json, sys
+        from ailoop import AiloopClient
+        client = AiloopClient(sys.argv[1], timeout=30)
+        try:
+        {body}
+        finally:
+            client.close()
+        print(json.dumps(sorted(sys.modules)))
+        """
+    ).format(body=textwrap.indent(textwrap.dedent(body).strip() or "pass", "    "))
+    done = subprocess.run(
+        [sys.executable, "-c", script, server.url],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    modules: Set[str] = set(json.loads(done.stdout.splitlines()[-1]))
+    return modules
+
+
+def test_the_import_and_a_client_load_no_realtime_module(server: AiloopTestServer) -> None:
+    modules = loaded_after("", server)
+    assert "ailoop.client" in modules
+    assert modules.isdisjoint(REALTIME_MODULES | {"ailoop._prompts"}), sorted(
+        modules & REALTIME_MODULES
+    )
+
+
+def test_rest_calls_load_no_realtime_module(server: AiloopTestServer) -> None:
+    modules = loaded_after(
+        """
+        note = client.say("hello", priority="high")
+        assert client.get_message(note.id).content.text == "hello"
+        client.respond(note.id, "ok")
+        client.get_health()
+        client.get_channels()
+        client.get_channel_messages("public")
+        task = client.create_task("t", "d")
+        client.update_task(task.id, "done")
+        client.list_tasks()
+        client.check_version_compatibility()
+        assert client.connection_state.value == "disconnected"
+        assert client.subscriptions == ["public"] and client.dropped_messages == 0
+        client.disconnect_websocket()
+        """,
+        server,
+    )
+    assert modules.isdisjoint(REALTIME_MODULES), sorted(modules & REALTIME_MODULES)
+
+
+def test_the_stream_loads_the_realtime_modules(server: AiloopTestServer) -> None:
+    modules = loaded_after("client.connect_websocket()", server)
+    assert modules >= REALTIME_MODULES
+
+
+def test_a_client_closed_before_any_realtime_use(server: AiloopTestServer) -> None:
+    requests_before = len(server.requests)
+    client = AiloopClient(server.url)
+    client.close()
+    calls = {
+        "wait_for_response": lambda: client.wait_for_response(str(uuid.uuid4()), 1),
+        "connect_websocket": client.connect_websocket,
+        "subscribe_to_channel": lambda: client.subscribe_to_channel("ops"),
+        "unsubscribe_from_channel": lambda: client.unsubscribe_from_channel("ops"),
+        "add_message_handler": lambda: client.add_message_handler(print),
+        "remove_message_handler": lambda: client.remove_message_handler(print),
+        "message_queue": client.message_queue,
+        "add_connection_handler": lambda: client.add_connection_handler(print),
+    }
+    for name, call in calls.items():
+        with pytest.raises(ClientClosedError):
+            call()
+        assert client._parts is None, name
+    client.disconnect_websocket()
+    assert client.connection_state is ConnectionState.DISCONNECTED
+    assert client.subscriptions == [client.channel]
+    assert client.dropped_messages == 0
+    assert len(server.requests) == requests_before
