@@ -3,8 +3,10 @@
 Arguments are checked by :mod:`ailoop._validation` and settled into one
 :class:`~ailoop._options.ClientOptions`; REST goes through :mod:`ailoop._http`, prompts
 through :mod:`ailoop._prompts`, the realtime stream and waits through
-:mod:`ailoop._realtime`. How the client uses threads, what blocks for how long and what
-it raises is described once, in :class:`AiloopClient`'s docstring.
+:mod:`ailoop._realtime`. The realtime parts (:mod:`ailoop._realtime_parts`) are built at
+their first use, so the import and REST calls never load them. How the client uses
+threads, what blocks for how long and what it raises is described once, in
+:class:`AiloopClient`'s docstring.
 """
 
 import logging
