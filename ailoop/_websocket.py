@@ -10,6 +10,8 @@ into websocket-client's options (headers, TLS, proxy) and opens connections with
   :meth:`WebSocketOpener.close` cuts every handshake and every guarded read at once;
 * every message read is capped at ``max_message_bytes``
   (:class:`~ailoop._readahead.CappedWebSocket`);
+* the handshake's answer is read from a peek buffer (:class:`_HeaderReader`), not one
+  system call per byte as websocket-client reads it, and never past the headers;
 * every failure is an :mod:`ailoop.exceptions` error naming ``GET {base path}/`` and the
   server (never its credentials): a 401/403 is an ``AuthenticationError``, another
   refusal a ``ConnectionError`` (``ServerError`` for 5xx) carrying the status, a stalled
@@ -50,6 +52,8 @@ __all__ = ["WebSocketOpener"]
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _MATCHES_NO_HOST = "no-proxy-exceptions.invalid"
 _MAX_LOCATION_TEXT = 200
+_HEADERS_END = b"\r\n\r\n"
+_PEEK_BYTES = 4096
 
 
 def _handshake_failures() -> Tuple[Type[BaseException], ...]:
@@ -113,13 +117,27 @@ class WebSocketOpener:
         allowed = remaining
         with self.guard(ws, deadline) as guard:
             try:
-                ws.connect(self.url, timeout=remaining, **self._connect)  # type: ignore[no-untyped-call]
+                self._open(ws, remaining)
             except _handshake_failures() as exc:
                 raise self._failure(ws, exc, guard, allowed) from exc
         status = _handshake_status(ws)
         if status is not None and status != 101:  # older websocket-client: a 3xx "connects"
             ws.shutdown()  # type: ignore[no-untyped-call]
             raise self._redirect(status, _handshake_headers(ws))
+
+    def _open(self, ws: websocket.WebSocket, timeout: float) -> None:
+        """``ws.connect`` with its answer read through a :class:`_HeaderReader`: the
+        connection (TCP, proxy tunnel, TLS) is opened by websocket-client as
+        ``ws.connect`` would, and handed to it as a pre-connected ``socket``.
+        """
+        ws.sock_opt.timeout = timeout
+        proxy = websocket._http.proxy_info(**self._connect)  # type: ignore[no-untyped-call]
+        sock, _ = websocket._http.connect(self.url, ws.sock_opt, proxy, None)
+        if isinstance(sock, ssl.SSLSocket):  # a TLS socket cannot peek: read as usual
+            ws.connect(self.url, socket=sock, timeout=timeout, **self._connect)  # type: ignore[no-untyped-call]
+            return
+        ws.connect(self.url, socket=_HeaderReader(sock), timeout=timeout, **self._connect)  # type: ignore[no-untyped-call]
+        ws.sock = sock  # frames are read from the socket itself
 
     @contextlib.contextmanager
     def guard(self, ws: websocket.WebSocket, deadline: float) -> Iterator[Guard]:
@@ -208,6 +226,50 @@ class WebSocketOpener:
 
     def _details(self, **extra: Any) -> Dict[str, Any]:
         return {"method": "GET", "path": self._path, **extra}
+
+
+class _HeaderReader:
+    """A connected plain socket as websocket-client's handshake reads it.
+
+    websocket-client reads the handshake's answer one byte per ``recv`` (so that it never
+    reads into the first frame): some 300 system calls and Python calls per connection,
+    about a third of the client's CPU for a whole prompt (BENCHMARKS.md, item 10). This
+    reader peeks at what has arrived (``MSG_PEEK``), takes from the socket only what
+    precedes the end of the headers (never a byte of a frame) and serves the one-byte
+    reads from memory. It answers ``gettimeout()`` with 0 so that websocket-client calls
+    :meth:`recv` directly instead of polling first: :meth:`recv` blocks on the socket
+    itself, so the socket's timeout and a shutdown by the deadline watch still end it.
+    Everything else goes to the socket.
+    """
+
+    __slots__ = ("_buffer", "_position", "sock")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self._buffer = b""
+        self._position = 0
+
+    def recv(self, bufsize: int) -> bytes:
+        """Up to ``bufsize`` bytes of the answer (b"" once the peer closed)."""
+        buffer, position = self._buffer, self._position
+        if position >= len(buffer):
+            peeked = self.sock.recv(_PEEK_BYTES, socket.MSG_PEEK)
+            if not peeked:
+                return peeked
+            end = peeked.find(_HEADERS_END)
+            buffer = self.sock.recv(end + len(_HEADERS_END) if end >= 0 else len(peeked))
+            if not buffer:
+                return buffer
+            self._buffer, position = buffer, 0
+        self._position = position + bufsize
+        return buffer[position : position + bufsize]
+
+    def gettimeout(self) -> float:
+        """0: see the class docstring."""
+        return 0.0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sock, name)
 
 
 def _handshake_status(ws: websocket.WebSocket) -> Optional[int]:
