@@ -1,10 +1,11 @@
 """What ``from ailoop import AiloopClient`` loads, and what each first use adds.
 
 The realtime modules (stream, engine, dispatcher, prompt sockets) and websocket-client
-load when a prompt, a wait, a handler or the stream first needs them, so the import and
-a program that only calls REST methods never pay for them (BENCHMARKS.md, item 6). Each
-check runs in a fresh interpreter and reads ``sys.modules``: what is loaded, not how long
-it took.
+load when a prompt, a wait, a handler or the stream first needs them, dataclasses-json
+and marshmallow when a model's ``to_dict``/``from_dict``/``from_json``/``schema`` is
+first called, so the import and a program that only calls REST methods never pay for
+them (BENCHMARKS.md, item 6). Each check runs in a fresh interpreter and reads
+``sys.modules``: what is loaded, not how long it took.
 """
 
 import json
@@ -37,6 +38,9 @@ REALTIME_MODULES = {
     "websocket",
 }
 """Loaded by the first prompt, wait, handler, queue, subscription or stream."""
+JSON_MAPPING_MODULES = {"dataclasses_json", "marshmallow", "typing_inspect"}
+"""Loaded by the first ``to_dict``, ``from_dict``, ``from_json`` or ``schema`` call."""
+LAZY_MODULES = REALTIME_MODULES | JSON_MAPPING_MODULES
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +80,7 @@ def loaded_after(body: str, server: AiloopTestServer) -> Set[str]:
 def test_the_import_and_a_client_load_no_realtime_module(server: AiloopTestServer) -> None:
     modules = loaded_after("", server)
     assert "ailoop.client" in modules
-    assert modules.isdisjoint(REALTIME_MODULES | {"ailoop._prompts"}), sorted(
-        modules & REALTIME_MODULES
-    )
+    assert modules.isdisjoint(LAZY_MODULES | {"ailoop._prompts"}), sorted(modules & LAZY_MODULES)
 
 
 def test_rest_calls_load_no_realtime_module(server: AiloopTestServer) -> None:
@@ -94,12 +96,28 @@ def test_rest_calls_load_no_realtime_module(server: AiloopTestServer) -> None:
         client.update_task(task.id, "done")
         client.list_tasks()
         client.check_version_compatibility()
+        assert client.get_health().to_json()
         assert client.connection_state.value == "disconnected"
         assert client.subscriptions == ["public"] and client.dropped_messages == 0
         client.disconnect_websocket()
         """,
         server,
     )
+    assert modules.isdisjoint(LAZY_MODULES), sorted(modules & LAZY_MODULES)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "client.get_health().to_dict()",
+        "type(client.say('x')).from_dict(client.say('y').to_dict())",
+        "from ailoop import Task; Task.schema()",
+        "from ailoop import ServerStats; ServerStats.from_json(client.get_stats().to_json())",
+    ],
+)
+def test_the_json_mapping_loads_dataclasses_json(server: AiloopTestServer, call: str) -> None:
+    modules = loaded_after(call, server)
+    assert modules >= JSON_MAPPING_MODULES
     assert modules.isdisjoint(REALTIME_MODULES), sorted(modules & REALTIME_MODULES)
 
 
@@ -131,3 +149,35 @@ def test_a_client_closed_before_any_realtime_use(server: AiloopTestServer) -> No
     assert client.subscriptions == [client.channel]
     assert client.dropped_messages == 0
     assert len(server.requests) == requests_before
+
+
+def test_threads_that_first_use_the_json_mapping_at_once(server: AiloopTestServer) -> None:
+    modules = loaded_after(
+        """
+        import threading
+        from ailoop import HealthInfo, Message, NotificationContent, Task
+        health = HealthInfo("ok", "1", 0, 0, 0, extra={"uptime": 1})
+        message = Message.new("ops", NotificationContent("hi"))
+        calls = [
+            lambda: health.to_dict(),
+            lambda: HealthInfo.from_dict({**health.to_wire(), "more": 2}).extra,
+            lambda: message.to_dict(),
+            lambda: Message.from_json(message.to_json()) == message,
+            lambda: sorted(Task.schema().fields),
+        ] * 4
+        start = threading.Barrier(len(calls))
+        results = [None] * len(calls)
+        def run(index):
+            start.wait()
+            results[index] = calls[index]()
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert results == [call() for call in calls], results
+        assert results[1] == {"uptime": 1, "more": 2} and results[3] is True
+        """,
+        server,
+    )
+    assert modules >= JSON_MAPPING_MODULES

@@ -15,20 +15,25 @@ None, an upper bound, the timestamp form, a place in the wire order, a custom co
 * the dataclasses-json mapping of each field (``encoder``, ``decoder``, ``exclude``),
   so ``to_dict``/``from_dict`` hold the same JSON values as the wire form.
 
+Nothing is derived when the class is created: the decoder and encoder at their first
+call, the mapping when dataclasses-json is first used (:mod:`ailoop.models._json`), the
+field declarations they share at the first of these. Deriving them for every model up
+front would cost every ``from ailoop import AiloopClient`` milliseconds, most of them
+for models the program never reads or writes.
+
 What each kind of field contributes is in :mod:`ailoop.models._field_kinds`.
 """
 
 import dataclasses
 import re
+import threading
 from datetime import datetime
-from types import MappingProxyType
 from typing import Any, Callable, Dict, List, Optional, Type, TypeVar, get_type_hints
 from uuid import UUID
 
-from dataclasses_json import Undefined, config
-
 from ailoop._timestamps import format_timestamp
 from ailoop.models._field_kinds import CustomCodec, FieldCode, Policy, field_code
+from ailoop.models._json import JsonMapping, register
 from ailoop.models._wire import JsonObject, WireModel
 
 __all__ = ["CustomCodec", "wire_field", "wire_model"]
@@ -44,6 +49,7 @@ def wire_field(
     after: Optional[str] = None,
     timestamp_form: Callable[[datetime], str] = format_timestamp,
     codec: Optional[CustomCodec] = None,
+    catch_all: bool = False,
 ) -> Dict[str, Any]:
     """Field metadata for what the annotation does not say.
 
@@ -51,18 +57,59 @@ def wire_field(
     ``maximum``: upper bound of a non-negative integer. ``after``: on the wire the field
     follows the one named (dataclass order otherwise). ``timestamp_form``: how a
     timestamp is written. ``codec``: decode and encode the field with these functions.
+    ``catch_all``: a ``Dict[str, Any]`` keeping the object's unknown keys (decoded into
+    it, written back after the known fields; dataclasses-json's ``CatchAll``).
     """
-    return {_POLICY: Policy(omit_none, maximum, after, timestamp_form, codec)}
+    return {_POLICY: Policy(omit_none, maximum, after, timestamp_form, codec, catch_all)}
 
 
 def wire_model(cls: W) -> W:
-    """Derive the wire decoder, encoder and dataclasses-json mapping of a dataclass model.
+    """Give a dataclass model its wire decoder and encoder and its dataclasses-json
+    mapping, each derived from the declaration at its first use.
 
     Apply it above ``@dataclass``; nested models must be wire models already.
     """
     model: Any = cls
+    fields = _Declaration(model)
+    model._decode = staticmethod(_generated_at_first_call(model, "_decode", _decoder, fields))
+    model._encode = staticmethod(_generated_at_first_call(model, "_encode", _encoder, fields))
+    register(model, fields.json_mapping)
+    return cls
+
+
+class _Declaration:
+    """A model's fields as the generated code sees them, derived at the first need."""
+
+    def __init__(self, model: Any) -> None:
+        self._model = model
+        self._fields: List[FieldCode] = []
+        self._lock = threading.Lock()
+
+    def fields(self) -> List[FieldCode]:
+        """Every field's :class:`FieldCode`, in dataclass order (derived once)."""
+        with self._lock:
+            if not self._fields:
+                self._fields = _field_codes(self._model)
+            return self._fields
+
+    def json_mapping(self) -> JsonMapping:
+        """The dataclasses-json mapping of the fields (``config()`` arguments)."""
+        options: Dict[str, Dict[str, Any]] = {}
+        catch_all = None
+        for spec in self.fields():
+            mapping = dict(spec.mapping)
+            if spec.omit_none:
+                mapping["exclude"] = _is_none
+            if mapping:
+                options[spec.name] = mapping
+            if spec.extra:
+                catch_all = spec.name
+        return JsonMapping(options, catch_all)
+
+
+def _field_codes(model: Any) -> List[FieldCode]:
     hints = get_type_hints(model)
-    prefix = _content_type(cls) or cls.wire_name
+    prefix = _content_type(model) or model.wire_name
     known = frozenset(declared.name for declared in dataclasses.fields(model))
     compiled: List[FieldCode] = []
     for index, declared in enumerate(dataclasses.fields(model)):
@@ -74,18 +121,7 @@ def wire_model(cls: W) -> W:
         spec.decode = _number(spec.decode, index)
         spec.encode = _number(spec.encode, index)
         compiled.append(spec)
-        mapping = dict(spec.mapping)
-        if policy.omit_none:
-            mapping["exclude"] = _is_none
-        # dataclasses-json reads each field's mapping from its metadata at every call.
-        declared.metadata = MappingProxyType(
-            {**declared.metadata, **config(**mapping)} if mapping else declared.metadata
-        )
-        if spec.extra:
-            model.dataclass_json_config = config(undefined=Undefined.INCLUDE)["dataclasses_json"]
-    model._decode = staticmethod(_generated_at_first_call(model, "_decode", _decoder, compiled))
-    model._encode = staticmethod(_generated_at_first_call(model, "_encode", _encoder, compiled))
-    return cls
+    return compiled
 
 
 def _is_none(value: Any) -> bool:
@@ -96,18 +132,16 @@ def _generated_at_first_call(
     model: Any,
     name: str,
     generate: Callable[[Any, List[FieldCode]], Callable[..., Any]],
-    fields: List[FieldCode],
+    declaration: _Declaration,
 ) -> Callable[..., Any]:
     """Stand in for a generated function until its first call, which generates it (once),
-    installs it as ``model.<name>`` and calls it: generating the code of every model up
-    front would cost every ``import ailoop`` user ~20 ms, most of it for models the
-    program never reads or writes.
+    installs it as ``model.<name>`` and calls it.
     """
     generated: List[Callable[..., Any]] = []
 
     def first_call(*args: Any) -> Any:
         if not generated:
-            generated.append(generate(model, fields))
+            generated.append(generate(model, declaration.fields()))
             setattr(model, name, staticmethod(generated[0]))
         return generated[0](*args)
 

@@ -18,8 +18,6 @@ from datetime import datetime
 from typing import Any, Callable, Dict, FrozenSet, Optional, Tuple, Type, Union
 from uuid import UUID
 
-from dataclasses_json.utils import CatchAllVar
-
 from ailoop._timestamps import format_timestamp, parse_timestamp
 from ailoop.models._enums import WireEnum
 from ailoop.models._wire import (
@@ -76,6 +74,7 @@ class Policy:
     after: Optional[str] = None
     timestamp_form: Callable[[datetime], str] = format_timestamp
     codec: Optional[CustomCodec] = None
+    catch_all: bool = False
 
 
 @dataclasses.dataclass
@@ -131,7 +130,7 @@ def field_code(
                 "decoder": lambda value: codec.decode(value, name),
             },
         )
-    if kind is CatchAllVar:
+    if policy.catch_all:
         return FieldCode(
             key,
             decode="{k: x for k, x in obj.items() if k not in $K}",

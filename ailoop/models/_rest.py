@@ -2,10 +2,8 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar, List, Optional
+from typing import Any, ClassVar, Dict, List, Optional
 from uuid import UUID
-
-from dataclasses_json import CatchAll
 
 from ailoop._timestamps import format_rfc3339
 from ailoop.models._codec import wire_field, wire_model
@@ -41,7 +39,7 @@ class HealthInfo(WireModel):
     active_connections: int
     queue_size: int
     active_channels: int
-    extra: CatchAll = field(default_factory=dict)  # type: ignore[type-arg]
+    extra: Dict[str, Any] = field(default_factory=dict, metadata=wire_field(catch_all=True))
 
     wire_name: ClassVar[str] = "health"
 

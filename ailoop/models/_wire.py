@@ -13,12 +13,12 @@ from datetime import datetime
 from typing import Any, ClassVar, Dict, List, Optional, Type, TypeVar
 from uuid import UUID
 
-from dataclasses_json import DataClassJsonMixin
 from typing_extensions import Protocol
 
 from ailoop._timestamps import format_timestamp, parse_timestamp
 from ailoop.exceptions import ValidationError
 from ailoop.models._enums import WireEnum
+from ailoop.models._json import JsonMixin
 
 JsonObject = Dict[str, Any]
 M = TypeVar("M", bound="WireModel")
@@ -40,13 +40,14 @@ class Encoder(Protocol):
     def __call__(self, model: Any) -> JsonObject: ...
 
 
-class WireModel(DataClassJsonMixin):
+class WireModel(JsonMixin):
     """Base of every model: liberal ``from_wire`` decoding and exact ``to_wire`` encoding.
 
-    ``to_dict``/``from_dict``/``to_json``/``from_json`` come from dataclasses-json,
-    configured so ``to_dict()`` holds the same JSON values as ``to_wire()`` (content
-    classes leave out ``type``, which ``Message`` adds). ``to_json()`` is the compact
-    wire JSON text. ``_decode`` and ``_encode`` are derived from the dataclass fields by
+    ``to_dict``/``from_dict``/``from_json``/``schema`` are dataclasses-json's (loaded at
+    their first call, see :mod:`ailoop.models._json`), configured so ``to_dict()``
+    holds the same JSON values as ``to_wire()`` (content classes leave out ``type``,
+    which ``Message`` adds). ``to_json()`` is the compact wire JSON text. ``_decode``
+    and ``_encode`` are derived from the dataclass fields by
     :func:`ailoop.models._codec.wire_model`.
     """
 
