@@ -67,20 +67,37 @@ class _Ring:
         return False
 
     def add(self, key: int) -> int:
-        """Remember the digest of hash ``key``; return how many bytes the ring grew by."""
+        """Remember the digest of hash ``key`` unless it is among the last ``capacity``
+        added: -1 when it was, else how many bytes the ring grew by.
+        """
+        low, high = key & _FILTER_MASK, (key >> 12) & _FILTER_MASK
+        low_byte, high_byte = low >> 3, high >> 3
+        bit_low, bit_high = 1 << (low & 7), 1 << (high & 7)
+        recent = self._recent
+        older = self._older
+        digest = key.to_bytes(_DIGEST, "little", signed=True)
+        if (recent[low_byte] & bit_low and recent[high_byte] & bit_high) or (
+            older[low_byte] & bit_low and older[high_byte] & bit_high
+        ):
+            data = self._data
+            found = data.find(digest)
+            while found >= 0:
+                if found % _DIGEST == 0:
+                    return -1
+                found = data.find(digest, found + 1)
         if self._added == self._capacity:  # the older filter covers what the ring still holds
-            self._older, self._recent = self._recent, bytearray(_FILTER_BYTES)
+            self._older, self._recent = recent, bytearray(_FILTER_BYTES)
+            recent = self._recent
             self._added = 0
         self._added += 1
-        low, high = key & _FILTER_MASK, (key >> 12) & _FILTER_MASK
-        self._recent[low >> 3] |= 1 << (low & 7)
-        self._recent[high >> 3] |= 1 << (high & 7)
-        digest = key.to_bytes(_DIGEST, "little", signed=True)
-        if len(self._data) < self._capacity * _DIGEST:
-            self._data += digest
+        recent[low_byte] |= bit_low
+        recent[high_byte] |= bit_high
+        data = self._data
+        if len(data) < self._capacity * _DIGEST:
+            data += digest
             return _DIGEST
         start = self._next * _DIGEST
-        self._data[start : start + _DIGEST] = digest
+        data[start : start + _DIGEST] = digest
         self._next = (self._next + 1) % self._capacity
         return 0
 
@@ -108,19 +125,21 @@ class SeenMessages:
 
     def add(self, channel: str, message_id: str) -> bool:
         """Record ``message_id``; True when it was not seen before (deliver it)."""
-        key = hash(message_id)
-        ring = self._channels.get(channel)
+        channels = self._channels
+        ring = channels.get(channel)
         if ring is None:
-            ring = self._channels[channel] = _Ring(self._per_channel)
+            ring = channels[channel] = _Ring(self._per_channel)
             self._bytes += _CHANNEL_OVERHEAD + len(channel)
         else:
-            self._channels.move_to_end(channel)
-            if ring.holds(key):
-                return False
-        self._bytes += ring.add(key)
-        while self._bytes > self._max_bytes and len(self._channels) > 1:
-            name, oldest = self._channels.popitem(last=False)
-            self._bytes -= _CHANNEL_OVERHEAD + len(name) + oldest.nbytes
+            channels.move_to_end(channel)
+        grown = ring.add(hash(message_id))
+        if grown < 0:
+            return False
+        if grown:
+            self._bytes += grown
+            while self._bytes > self._max_bytes and len(channels) > 1:
+                name, oldest = channels.popitem(last=False)
+                self._bytes -= _CHANNEL_OVERHEAD + len(name) + oldest.nbytes
         return True
 
     def __contains__(self, key: object) -> bool:

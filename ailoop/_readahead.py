@@ -11,13 +11,15 @@ i.e. three ``recv`` calls per frame. Each call releases and re-takes the interpr
 and while the dispatcher thread is busy each of those hand-overs costs a thread switch: on
 a busy stream that is about a third of the network thread's CPU time (BENCHMARKS.md, item
 2). Reading ahead serves most frames from memory with no system call and no lock
-hand-over. The opening handshake is read by websocket-client straight from the socket, so
-nothing is read ahead before it ends.
+hand-over. Its frame reader also takes the header and the payload of a frame straight
+from the buffer when they are there whole (websocket-client's own reader sums and joins a
+list of pieces for every part of every frame). The opening handshake is read by
+websocket-client straight from the socket, so nothing is read ahead before it ends.
 
 Both override internals of websocket-client (``WebSocket._recv`` and the frame reader's
-``recv_length``); setup.py bounds the version below its next major release, tox tests the
-oldest and newest allowed versions, and tests/perf_equivalence/test_readahead.py fails
-when either override stops being called.
+``recv_length`` and ``recv_strict``); setup.py bounds the version below its next major
+release, tox tests the oldest and newest allowed versions, and
+tests/perf_equivalence/test_readahead.py fails when an override stops being called.
 """
 
 from typing import Any
@@ -77,11 +79,45 @@ class CappedWebSocket(websocket.WebSocket):
         )
 
 
+class _ReadAheadFrameBuffer(_CappedFrameBuffer):
+    """The capped frame reader of a :class:`ReadAheadWebSocket`: a part of a frame that
+    waits whole in the socket's buffer is sliced from it directly.
+    """
+
+    def __init__(self, ws: "ReadAheadWebSocket", skip_utf8_validation: bool, limit: int) -> None:
+        super().__init__(ws._recv, skip_utf8_validation, limit)
+        self._ws = ws
+
+    def recv_strict(self, bufsize: int) -> bytes:
+        if not self.recv_buffer:  # no piece of this part was read before
+            ws = self._ws
+            position = ws._position
+            end = position + bufsize
+            if end <= len(ws._buffer):
+                ws._position = end
+                return ws._buffer[position:end]
+            if bufsize > 0 and position >= len(ws._buffer):  # read ahead, then slice
+                piece: bytes = ws._recv(bufsize)
+                if len(piece) == bufsize:
+                    return piece
+                self.recv_buffer.append(piece)
+        data: bytes = super().recv_strict(bufsize)  # joins the pieces, reading the rest
+        return data
+
+
 class ReadAheadWebSocket(CappedWebSocket):
     """:class:`CappedWebSocket` whose frame reader is served from a read-ahead buffer."""
 
     _buffer = b""
     _position = 0
+
+    def __init__(
+        self, *, max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES, **options: Any
+    ) -> None:
+        super().__init__(max_message_bytes=max_message_bytes, **options)
+        self.frame_buffer = _ReadAheadFrameBuffer(
+            self, bool(options.get("skip_utf8_validation", False)), max_message_bytes
+        )
 
     def has_buffered_data(self) -> bool:
         """True when bytes already read from the socket wait in the buffer, so the next

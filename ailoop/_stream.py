@@ -37,7 +37,7 @@ import logging
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Optional, Protocol, Tuple
+from typing import TYPE_CHECKING, Optional, Protocol, Tuple
 
 from ailoop._connection_state import ConnectionEvent, ConnectionState
 from ailoop._jitter import jittered_delays
@@ -64,6 +64,9 @@ logger = logging.getLogger("ailoop.stream")
 HELLO_FRAME = json.dumps({"subscribe": "*"})
 MAX_RECONNECT_DELAY = 30.0
 _MIN_READ_TIMEOUT = 0.001
+_TIMEOUT_SLACK = 0.05
+"""How far (a fraction of ``ping_interval``) a read may wake from its ideal time before
+the socket's timeout is set again."""
 
 
 class SocketFactory(Protocol):
@@ -296,47 +299,63 @@ class ViewerStream:
         return ws
 
     def _read_until_dropped(self, ws: websocket.WebSocket) -> Tuple[str, Optional[BaseException]]:
-        """Read frames until the link drops or stop is requested; return why."""
+        """Read frames until the link drops or stop is requested; return why.
+
+        Pings, the liveness check and the socket's read timeout are looked after only
+        before a read that may wait for the network (nothing left in the read-ahead
+        buffer): frames already read are handled first. The timeout is set again only
+        when a read started now would wake more than ``ping_interval / 20`` away from
+        the next ping or liveness check (setting it is a system call).
+        """
         interval = self._settings.ping_interval
         silence_limit = None if interval is None else interval + self._settings.ping_timeout
-        last_seen = time.monotonic()
-        next_ping = last_seen + interval if interval is not None else None
+        slack = 0.0 if interval is None else interval * _TIMEOUT_SLACK
+        monotonic = time.monotonic
+        last_seen = monotonic()
+        next_ping = last_seen + interval if interval is not None else 0.0
         has_buffered_data = getattr(ws, "has_buffered_data", _nothing_buffered)
-        while not self._stop.is_set():
-            read_timeout: Optional[float] = None
-            if next_ping is not None and silence_limit is not None and interval is not None:
-                now = time.monotonic()
-                if now - last_seen > silence_limit:
-                    return f"no frame or pong for {silence_limit:g} s: the link is dead", None
-                try:
-                    if now >= next_ping:
-                        ws.ping()
-                        next_ping = now + interval
-                except (websocket.WebSocketException, OSError) as exc:
-                    return f"sending a ping failed: {exc}", exc
-                wake_at = min(next_ping, last_seen + silence_limit)
-                read_timeout = max(wake_at - now, _MIN_READ_TIMEOUT)
+        receive = ws.recv_data_frame
+        stopped = self._stop.is_set
+        on_frame = self._hooks.on_frame
+        text, close = websocket.ABNF.OPCODE_TEXT, websocket.ABNF.OPCODE_CLOSE
+        read_timeout: Optional[float] = None
+        armed_at: Optional[float] = None  # when read_timeout was set; None: not set yet
+        while not stopped():
             try:
                 if not has_buffered_data():  # the read may wait for the network
                     self._flush()
-                    ws.settimeout(read_timeout)  # a system call: only when it can matter
-                opcode, frame = ws.recv_data_frame(True)
+                    now = monotonic()
+                    if silence_limit is not None and interval is not None:
+                        if now - last_seen > silence_limit:
+                            return _dead_link(silence_limit), None
+                        if now >= next_ping:
+                            try:
+                                ws.ping()
+                            except (websocket.WebSocketException, OSError) as exc:
+                                return f"sending a ping failed: {exc}", exc
+                            next_ping = now + interval
+                        wake_at = min(next_ping, last_seen + silence_limit)
+                        if armed_at is None or abs(now + (read_timeout or 0.0) - wake_at) > slack:
+                            read_timeout = max(wake_at - now, _MIN_READ_TIMEOUT)
+                            ws.settimeout(read_timeout)
+                            armed_at = now
+                    elif armed_at is None:
+                        ws.settimeout(None)
+                        armed_at = now
+                opcode, frame = receive(True)
             except websocket.WebSocketTimeoutException:
                 continue
             except (websocket.WebSocketException, OSError, ValueError) as exc:
                 return f"connection lost: {exc or type(exc).__name__}", exc
-            last_seen = time.monotonic()
-            if opcode == websocket.ABNF.OPCODE_TEXT:
-                self._deliver(frame.data)
-            elif opcode == websocket.ABNF.OPCODE_CLOSE:
+            last_seen = monotonic()
+            if opcode == text:
+                try:
+                    on_frame(frame.data)
+                except Exception:
+                    logger.exception("failed to route a frame; the stream goes on")
+            elif opcode == close:
                 return "the server closed the connection", None
         return "stopped by the client", None
-
-    def _deliver(self, data: Any) -> None:
-        try:
-            self._hooks.on_frame(data)
-        except Exception:
-            logger.exception("failed to route a frame; the stream goes on")
 
     def _flush(self) -> None:
         try:
@@ -361,6 +380,10 @@ class ViewerStream:
             self._hooks.on_state(event)
         except Exception:
             logger.exception("failed to report a connection state change")
+
+
+def _dead_link(silence_limit: float) -> str:
+    return f"no frame or pong for {silence_limit:g} s: the link is dead"
 
 
 def _nothing_buffered() -> bool:

@@ -42,6 +42,7 @@ def _server_frames(texts: List[str]) -> bytes:
     chunks = []
     for text in texts:
         frame = websocket.ABNF.create_frame(text, websocket.ABNF.OPCODE_TEXT)
+        frame.mask_value = 0  # websocket-client >= 1.9 (``mask`` before it)
         frame.mask = 0
         chunks.append(frame.format())
     return b"".join(chunks)

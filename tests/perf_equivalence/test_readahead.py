@@ -183,3 +183,71 @@ def test_a_message_above_the_cap_is_refused_from_its_header(server: AiloopTestSe
     finally:
         plain.close()
         ahead.close()
+
+
+class _ScriptedSocket:
+    """A socket whose reads return the given pieces in turn (``None``: a read timeout)."""
+
+    def __init__(self, pieces: List[Any]) -> None:
+        self._pieces = list(pieces)
+
+    def gettimeout(self) -> float:
+        return 1.0
+
+    def recv(self, bufsize: int) -> bytes:
+        if not self._pieces:
+            raise AssertionError("read past the scripted bytes")
+        piece = self._pieces.pop(0)
+        if piece is None:
+            raise socket.timeout("timed out")
+        if len(piece) > bufsize:
+            self._pieces.insert(0, piece[bufsize:])
+            piece = piece[:bufsize]
+        data: bytes = piece
+        return data
+
+
+def _server_wire(texts: List[str]) -> bytes:
+    """``texts`` as a server sends them: unmasked text frames."""
+    wire = b""
+    for text in texts:
+        frame = websocket.ABNF.create_frame(text, websocket.ABNF.OPCODE_TEXT)
+        frame.mask_value = 0
+        frame.mask = 0
+        wire += frame.format()
+    return wire
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    frames=st.lists(
+        st.one_of(st.text(max_size=20), st.text(min_size=120, max_size=400)), min_size=1, max_size=6
+    ),
+    cuts=st.lists(st.integers(0, 2000), max_size=12),
+    timeouts=st.lists(st.integers(0, 12), max_size=3),
+)
+def test_frames_split_anywhere_across_reads_and_timeouts(
+    frames: List[str], cuts: List[int], timeouts: List[int]
+) -> None:
+    """Whatever pieces the socket returns -- a frame's header split from its length or
+    payload, several frames in one read, a read timing out half-way through a frame --
+    the read-ahead socket's frame reader yields exactly the frames sent, in order.
+    """
+    wire = _server_wire(frames)
+    points = sorted({cut for cut in cuts if 0 < cut < len(wire)})
+    pieces: List[Any] = [wire[start:end] for start, end in zip([0, *points], [*points, len(wire)])]
+    for index in sorted(set(timeouts), reverse=True):
+        pieces.insert(min(index, len(pieces)), None)
+    ws = ReadAheadWebSocket(max_message_bytes=CAP, **OPTIONS)
+    ws.sock = _ScriptedSocket(pieces)
+    ws.connected = True
+    received: List[str] = []
+    while len(received) < len(frames):
+        try:
+            opcode, frame = ws.recv_data_frame(True)
+        except websocket.WebSocketTimeoutException:
+            continue
+        assert opcode == websocket.ABNF.OPCODE_TEXT
+        received.append(frame.data.decode("utf-8"))
+    assert received == frames
+    assert not ws.has_buffered_data()

@@ -4,9 +4,12 @@ import logging
 import queue
 import threading
 import tracemalloc
-from typing import Any, Dict, List
+from collections import deque
+from typing import Any, Deque, Dict, List, Tuple
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ailoop._connection_state import ConnectionEvent, ConnectionState
 from ailoop._dedup import IDS_PER_CHANNEL, MAX_BYTES, SeenMessages
@@ -44,6 +47,29 @@ def test_seen_messages_memory_is_bounded_per_channel_and_in_bytes() -> None:
         small.add(channel, "x")
     assert small.nbytes <= 4000
     assert ("a", "x") not in small and ("d", "x") in small  # least recently active goes
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    per_channel=st.integers(1, 6),
+    adds=st.lists(st.tuples(st.sampled_from("abc"), st.integers(0, 9)), max_size=120),
+)
+def test_seen_messages_remember_the_last_ids_of_each_channel(
+    per_channel: int, adds: List[Tuple[str, int]]
+) -> None:
+    """Against a model: an id is new unless it is among the last ``per_channel`` ids
+    added to its channel (repeats included, as the ring holds every id it was given)."""
+    seen = SeenMessages(per_channel=per_channel)
+    model: Dict[str, Deque[str]] = {}
+    for channel, number in adds:
+        message_id = f"id-{number}"
+        recent = model.setdefault(channel, deque(maxlen=per_channel))
+        expected = message_id not in recent
+        if expected:
+            recent.append(message_id)
+        assert seen.add(channel, message_id) is expected
+        assert (channel, message_id) in seen
+    assert seen.size() == (len(model), sum(len(ids) for ids in model.values()))
 
 
 @pytest.mark.slow
