@@ -205,7 +205,8 @@ class PromptSender:
         Runs in the calling thread. With ``realtime`` the stream is made sure to be
         connected first, the prompt goes out on a WebSocket agent connection and the call
         returns only once the stream has seen the prompt's broadcast too (so it was
-        listening before any answer could come). Without ``realtime`` the prompt is
+        listening before any answer could come), unless a frame it received earlier on
+        the same connection already proved that. Without ``realtime`` the prompt is
         posted over HTTP. The attempts of ``plan`` are tried in order until one is
         echoed: an echo that proves the server's era settles it; when the last attempt
         is not echoed either, its :class:`~ailoop.DeliveryError` carries the plan's hint.

@@ -204,6 +204,10 @@ class RealtimeEngine:
         self._hooks: Optional[_Hooks] = None
         self._state = ConnectionState.DISCONNECTED
         self._epoch = 0
+        self._heard_epoch: Optional[int] = None
+        """The connection (epoch) on which the stream has received a text frame: proof
+        that the server treats it as a viewer (PROTOCOL.md §6.3: a connection that sent
+        nothing but the hello receives nothing before the hello is processed)."""
         self._history_seeded = False
         self._closed = False
         self._finalizer = weakref.finalize(self, _abandoned, self._threads)
@@ -409,8 +413,10 @@ class RealtimeEngine:
         use_stream: bool,
     ) -> PromptTicket:
         """Prepare to send a prompt: with ``use_stream``, make sure the stream is connected
-        and expect a sighting of the prompt; remember the prompt (its responses are kept
-        from now on) and with ``wait`` register its waiter, *before* anything is sent.
+        and, unless it has already received a frame on its current connection (then the
+        server treats it as a viewer: it will see the prompt and every answer), expect a
+        sighting of the prompt; remember the prompt (its responses are kept from now on)
+        and with ``wait`` register its waiter, *before* anything is sent.
         Raise ``RuntimeError`` for ``wait`` on the dispatcher thread. A stream stopped
         by ``disconnect_websocket()`` meanwhile is no error: the prompt goes out without
         it (its waits then read the history).
@@ -424,7 +430,8 @@ class RealtimeEngine:
         epoch = self._epoch if streamed and self._state is ConnectionState.CONNECTED else None
         prompt = SentPrompt(channel, content, epoch)
         self._waiters.remember(prompt_id, prompt)
-        sighting = self._sightings.expect(prompt_id) if streamed else None
+        heard = epoch is not None and epoch == self._heard_epoch
+        sighting = self._sightings.expect(prompt_id) if streamed and not heard else None
         waiter = self._waiters.register(prompt_id, channel) if wait else None
         return PromptTicket(self, prompt_id, prompt, sighting, waiter)
 
@@ -753,6 +760,7 @@ class RealtimeEngine:
             if current:
                 if event.state is ConnectionState.CONNECTED:
                     self._epoch += 1
+                    hooks.epoch = self._epoch
                 self._state = event.state
         self._dispatcher.submit_event(event)
         if current and event.state is not ConnectionState.CONNECTED:
@@ -772,6 +780,8 @@ class _Hooks:
 
     def __init__(self, engine: RealtimeEngine) -> None:
         self._engine = weakref.ref(engine)
+        self.epoch: Optional[int] = None
+        """The engine's epoch of this stream's current connection (set on CONNECTED)."""
 
     def _live_engine(self) -> RealtimeEngine:
         engine = self._engine()
@@ -790,6 +800,7 @@ class _Hooks:
     def on_frame(self, data: bytes) -> None:
         engine = self._engine()
         if engine is not None:
+            engine._heard_epoch = self.epoch
             engine._on_frame(data)
 
     def flush(self) -> None:

@@ -7,7 +7,7 @@ import requests
 
 from ailoop._connection import ConnectionSettings
 from ailoop._connection_state import ConnectionState
-from ailoop._realtime import RealtimeEngine
+from ailoop._realtime import PromptTicket, RealtimeEngine
 from ailoop._stream import StreamSettings
 from ailoop._urls import parse_server_url
 from ailoop._websocket import WebSocketOpener
@@ -153,3 +153,39 @@ def test_close_wakes_a_waiter(server: AiloopTestServer, engine: RealtimeEngine) 
     server.wait_for_pending(WAIT, message_id=prompt["id"])
     engine.close()
     assert isinstance(result.get(timeout=WAIT), ClientClosedError)
+
+
+def _prompt_ticket(engine: RealtimeEngine, prompt: Dict[str, Any]) -> PromptTicket:
+    return engine.begin_prompt(
+        prompt["id"], prompt["channel"], prompt["content"], wait=False, use_stream=True
+    )
+
+
+def test_a_prompt_awaits_its_sighting_until_a_frame_proved_the_connection(
+    server: AiloopTestServer, engine: RealtimeEngine
+) -> None:
+    """The sighting proves that the server treats the stream's connection as a viewer
+    (it sees the prompt, so it will see every answer). Once any frame has arrived on
+    that connection, that is proven and later prompts do not wait for their sighting; a
+    new connection has to prove it again."""
+    events = EventRecorder()
+    engine.add_connection_handler(events)
+    engine.connect()
+    events.wait_for(ConnectionState.CONNECTED)
+    first, second, third = decision(), decision(), decision()
+    with _prompt_ticket(engine, first) as ticket:
+        assert ticket._sighting is not None  # an empty server has sent nothing yet
+        send_as_agent(server, first)
+        ticket.delivered(WAIT)
+        assert ticket._sighting.is_set()
+    with _prompt_ticket(engine, second) as ticket:
+        assert ticket._sighting is None  # the first prompt's broadcast arrived
+        send_as_agent(server, second)
+        ticket.delivered(WAIT)
+    server.restart()  # an empty server again: nothing is replayed on the new connection
+    events.wait_for(ConnectionState.CONNECTED)
+    with _prompt_ticket(engine, third) as ticket:
+        assert ticket._sighting is not None
+        send_as_agent(server, third)
+        ticket.delivered(WAIT)
+        assert ticket._sighting.is_set()
