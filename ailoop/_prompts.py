@@ -249,13 +249,12 @@ class PromptSender:
                 echo = self._post("/api/v1/messages", wire)
             if attempt.proves is not None:
                 self._era.settle(attempt.proves)
-            try:
-                sent = self._decode(echo)
-            except MalformedResponseError:  # the echo still proves the delivery
-                logger.warning("the echo of prompt %s could not be decoded", message.id)
-                sent = message
             ticket.delivered(self._echo_timeout)
-            if not wait:
-                return sent
-            response: Message = ticket.final_response(wait_timeout)
-            return response
+            if wait:  # the echo is not returned: no need to decode it
+                response: Message = ticket.final_response(wait_timeout)
+                return response
+        try:
+            return self._decode(echo)
+        except MalformedResponseError:  # the echo still proves the delivery
+            logger.warning("the echo of prompt %s could not be decoded", message.id)
+            return message

@@ -122,3 +122,46 @@ def test_a_body_cut_short_is_a_connection_error_not_an_answer(method: str) -> No
         with pytest.raises(ailoop.ConnectionError) as caught:
             call()
     assert not isinstance(caught.value, ailoop.MalformedResponseError), caught.value
+
+
+def _undecodable_echo(stand_in: AiloopTestServer, answer: bool):  # type: ignore[no-untyped-def]
+    """An echo with the prompt's id whose content is no valid Message (the action is a
+    number); with ``answer`` the stand-in then approves the prompt."""
+
+    def serve(conn: socket.socket, head: bytes, stopping: threading.Event) -> None:
+        accept_websocket(conn, head)
+        _, prompt = read_client_frame(conn)
+        relay_to(stand_in.ws_url, prompt)
+        echo = json.loads(prompt)
+        echo["content"]["action"] = 42
+        conn.sendall(frame(json.dumps(echo).encode()))
+        if answer:
+            stand_in.wait_for_pending(10, message_id=echo["id"])
+            stand_in.respond(echo["id"], response_type="authorization_approved")
+        stopping.wait(10)
+
+    return serve
+
+
+def test_an_undecodable_echo_still_means_delivered_and_the_sent_prompt_is_returned(
+    stand_in: AiloopTestServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    serve = _undecodable_echo(stand_in, answer=False)
+    front: Front = Front(stand_in.port, {1: lambda conn, head: serve(conn, head, front.stopping)})
+    with front, AiloopClient(front.url, timeout=10, echo_timeout=5, protocol="v1") as client:
+        client.connect_websocket()
+        with caplog.at_level("WARNING", logger="ailoop"):
+            sent = client.authorize("deploy now")
+    assert sent.content.action == "deploy now"
+    assert "could not be decoded" in caplog.text
+
+
+def test_an_undecodable_echo_does_not_stop_a_wait_for_the_answer(
+    stand_in: AiloopTestServer,
+) -> None:
+    serve = _undecodable_echo(stand_in, answer=True)
+    front: Front = Front(stand_in.port, {1: lambda conn, head: serve(conn, head, front.stopping)})
+    with front, AiloopClient(front.url, timeout=10, echo_timeout=5, protocol="v1") as client:
+        client.connect_websocket()
+        response = client.authorize("deploy now", wait=True, wait_timeout=10)
+    assert ailoop.approved(response)
