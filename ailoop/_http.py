@@ -31,6 +31,7 @@ import requests
 from ailoop._connection import ConnectionSettings
 from ailoop._http_pool import SessionPool
 from ailoop._jitter import jittered_delays
+from ailoop._json_bytes import loads_bytes
 from ailoop._urls import ServerURL, redact_url
 from ailoop.exceptions import (
     AiloopError,
@@ -127,7 +128,7 @@ class HttpTransport:
         if result.status >= 300:
             raise error_for_status(result, method, path, self._settings.server)
         try:
-            return json.loads(result.body)
+            return loads_bytes(result.body)
         except (ValueError, RecursionError):
             raise malformed_response(
                 self._settings.server,

@@ -23,7 +23,7 @@ import io
 import socket
 import threading
 import time
-from typing import Any, Dict, Iterator, List, Optional, Set, Type
+from typing import Any, Dict, List, Optional, Set, Type
 
 import requests
 import requests.adapters
@@ -53,6 +53,27 @@ class CallScope:
         self._pool._track(sock)
 
 
+class _Lease:
+    """The context manager :meth:`SessionPool.session` returns (a class, not a
+    generator: it is entered on every REST call).
+    """
+
+    __slots__ = ("_pool", "_scope", "_session")
+
+    def __init__(self, pool: "SessionPool", session: requests.Session, deadline: float) -> None:
+        self._pool = pool
+        self._session = session
+        self._scope = CallScope(pool, deadline)
+
+    def __enter__(self) -> requests.Session:
+        _current.scope = self._scope
+        return self._session
+
+    def __exit__(self, *exc_info: object) -> None:
+        _current.scope = None
+        self._pool._release(self._session, self._scope)
+
+
 class SessionPool:
     """At most ``settings.pool_maxsize`` Sessions, each used by one call at a time."""
 
@@ -64,31 +85,29 @@ class SessionPool:
         self._closed = False
         self._live: Set[socket.socket] = set()
 
-    @contextlib.contextmanager
-    def session(self, deadline: float) -> Iterator[requests.Session]:
-        """A Session for one call ending by ``deadline``, and that call's scope: answers
-        read within the block honour the deadline and are cut by :meth:`close`.
-        Raises :class:`~ailoop.exceptions.TimeoutError` when no Session frees up in time,
-        :class:`~ailoop.exceptions.ClientClosedError` after :meth:`close`.
+    def session(self, deadline: float) -> "_Lease":
+        """A Session for one call ending by ``deadline``, as a context manager, and that
+        call's scope: answers read within the block honour the deadline and are cut by
+        :meth:`close`. Raises :class:`~ailoop.exceptions.TimeoutError` when no Session
+        frees up in time, :class:`~ailoop.exceptions.ClientClosedError` after :meth:`close`.
         """
-        session = self._checkout(deadline)
-        scope = CallScope(self, deadline)
-        _current.scope = scope
-        try:
-            yield session
-        finally:
-            _current.scope = None
-            if scope.sockets:
-                with self._condition:
-                    self._live.difference_update(scope.sockets)
-                    closed = self._closed
-                if closed:
-                    # Cut by close(): nothing will reuse these sockets, and an error
-                    # raised from this call (kept in a traceback, a log record or a
-                    # connection event) must not keep their descriptors open.
-                    for sock in scope.sockets:
-                        sock.close()
-            self._checkin(session)
+        return _Lease(self, self._checkout(deadline), deadline)
+
+    def _release(self, session: requests.Session, scope: CallScope) -> None:
+        """The end of a call: forget (or, after :meth:`close`, close) its sockets and
+        give its Session back.
+        """
+        if scope.sockets:
+            with self._condition:
+                self._live.difference_update(scope.sockets)
+                closed = self._closed
+            if closed:
+                # Cut by close(): nothing will reuse these sockets, and an error
+                # raised from this call (kept in a traceback, a log record or a
+                # connection event) must not keep their descriptors open.
+                for sock in scope.sockets:
+                    sock.close()
+        self._checkin(session)
 
     def close(self) -> None:
         """Shut down the sockets of calls in flight (they fail at once), close the idle
@@ -146,12 +165,21 @@ class SessionPool:
         session = requests.Session()
         session.trust_env = False
         session.headers.update(settings.headers)
-        session.verify = settings.verify
+        # Without TLS (an http:// server, no https:// proxy) verify has no effect, and a
+        # CA bundle path would cost requests a stat() per call to tell file from folder.
+        session.verify = settings.verify if _uses_tls(settings) else True
         session.proxies.update(settings.proxies)
         adapter = _DeadlineAdapter(pool_connections=1, pool_maxsize=1)
         session.mount("http://", adapter)
         session.mount("https://", adapter)
         return session
+
+
+def _uses_tls(settings: ConnectionSettings) -> bool:
+    """True when a call may make a TLS connection: to the server or to a proxy."""
+    return settings.server.secure or any(
+        url.lower().startswith("https:") for url in settings.proxies.values()
+    )
 
 
 class _DeadlineReader(io.RawIOBase):

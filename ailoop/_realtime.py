@@ -21,7 +21,6 @@ REST access goes through a :class:`HistoryAccess` the client provides, returning
 JSON objects: decoding into dataclasses only happens for what a caller or handler gets.
 """
 
-import json
 import logging
 import queue
 import re
@@ -35,6 +34,7 @@ from ailoop._connection_state import ConnectionEvent, ConnectionState
 from ailoop._dedup import SeenMessages
 from ailoop._dispatch import ConnectionHandler, Dispatcher, HandlerErrorHook, MessageHandler
 from ailoop._history_reads import SharedRead, SharedReads
+from ailoop._json_bytes import loads_bytes
 from ailoop._outcomes import evaluate_response
 from ailoop._stream import SocketFactory, StreamSettings, ViewerStream
 from ailoop._types import Frame
@@ -64,7 +64,6 @@ _ROUTING_PREFIX = re.compile(rb'\{"id":"([0-9A-Fa-f-]{36})","channel":"([^"\\]{1
 # Everything the server keeps per channel (§7.9). Catch-up and a wait's own look at the
 # history read this much, so a gap longer than the replay loses nothing.
 HISTORY_LIMIT = 1000
-_DECODER = json.JSONDecoder()
 POLL_INTERVAL = 1.0
 CLOSE_TIMEOUT = 2.0
 
@@ -686,7 +685,7 @@ class RealtimeEngine:
         if self._drop_unwanted(data):
             return
         try:
-            frame = _parse_frame(data)
+            frame = loads_bytes(data)
         except (ValueError, RecursionError):
             logger.warning("ignoring a frame that is not JSON (%d bytes)", len(data))
             return
@@ -816,24 +815,6 @@ class _Hooks:
 
 def _deadline(timeout: Optional[float]) -> Optional[float]:
     return None if timeout is None else time.monotonic() + timeout
-
-
-def _parse_frame(data: bytes) -> Any:
-    """``json.loads(data)``, with a shortcut for what the server sends (compact UTF-8
-    JSON): parsed straight from the decoded text. Anything the shortcut does not take
-    whole -- other encodings, a byte-order mark, surrounding whitespace, invalid input
-    -- goes to ``json.loads``, so the result or the error is always its own.
-    """
-    if type(data) is bytes:
-        try:
-            text = data.decode("utf-8")
-            value, end = _DECODER.raw_decode(text)
-        except ValueError:
-            pass
-        else:
-            if end == len(text):
-                return value
-    return json.loads(data)
 
 
 def _lower(value: Any) -> Optional[str]:

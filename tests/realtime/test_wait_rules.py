@@ -443,12 +443,12 @@ def test_frames_of_unwanted_channels_are_not_decoded_yet_never_replayed_later(
     client.add_connection_handler(events)
     client.add_message_handler(received)
     decoded: List[Any] = []
-    loads = json.loads
-    monkeypatch.setattr(_realtime.json, "loads", lambda data: decoded.append(data) or loads(data))
+    loads = _realtime.loads_bytes  # the stream's frame parser
+    monkeypatch.setattr(_realtime, "loads_bytes", lambda data: decoded.append(data) or loads(data))
     post_all(server, [notification("other", f"o{number}") for number in range(20)])
     client.say("mine")
     assert received.take(1)[0].content.text == "mine"
-    # json.loads is the module's: REST bodies count too, but no frame of "other" was read.
+    # no frame of "other" was parsed
     assert not [text for text in decoded if '"channel":"other"' in str(text)]
     client.subscribe_to_channel("other")
     server.drop_connections()  # the replay repeats the 20 old messages of "other"

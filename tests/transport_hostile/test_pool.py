@@ -105,3 +105,38 @@ def _outcome(call: Any) -> Any:
         return call()
     except BaseException as exc:  # the test checks which
         return exc
+
+
+@pytest.mark.parametrize(
+    ("url", "proxies", "uses_bundle"),
+    [
+        ("https://ailoop.example", {}, True),
+        ("http://ailoop.example", {"http": "https://proxy.example:3128"}, True),
+        ("http://ailoop.example", {"http": "http://proxy.example:3128"}, False),
+        ("http://ailoop.example", {}, False),
+    ],
+)
+def test_sessions_pass_the_ca_bundle_only_where_tls_is_made(
+    url: str, proxies: Any, uses_bundle: bool, tmp_path: Any
+) -> None:
+    """The CA bundle goes to every Session that may make a TLS connection (to the server
+    or a proxy); plain-HTTP Sessions get none (requests would stat() it on every call)."""
+    import dataclasses
+
+    from ailoop._connection import ConnectionSettings
+    from ailoop._http_pool import SessionPool
+    from ailoop._urls import parse_server_url
+
+    bundle = str(tmp_path / "ca.pem")
+    settings = ConnectionSettings.build(
+        parse_server_url(url), timeout=5.0, token=None, verify=bundle, user_agent="test"
+    )
+    settings = dataclasses.replace(settings, proxies=proxies)
+    pool = SessionPool(settings)
+    try:
+        with pool.session(time.monotonic() + 5.0) as session:
+            assert session.verify == (bundle if uses_bundle else True)
+            assert session.proxies == proxies
+    finally:
+        pool.close()
+

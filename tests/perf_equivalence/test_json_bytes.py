@@ -1,4 +1,5 @@
-"""The stream's frame parser (``ailoop._realtime._parse_frame``) is ``json.loads``.
+"""The parser of WebSocket frames and REST bodies (``ailoop._json_bytes.loads_bytes``) is
+``json.loads``.
 
 It parses compact UTF-8 JSON straight from the decoded text and hands everything else to
 ``json.loads``; for any bytes at all -- JSON in every encoding ``json.loads`` detects,
@@ -15,7 +16,7 @@ from typing import Any, Tuple
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ailoop._realtime import _parse_frame
+from ailoop._json_bytes import loads_bytes
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
@@ -58,13 +59,13 @@ def _same(left: Any, right: Any) -> bool:
 @settings(max_examples=400, deadline=None)
 @given(data=st.one_of(encoded_json(), st.binary(max_size=64)))
 def test_frame_parser_agrees_with_json_loads(data: bytes) -> None:
-    mine, theirs = _outcome(_parse_frame, data), _outcome(json.loads, data)
+    mine, theirs = _outcome(loads_bytes, data), _outcome(json.loads, data)
     assert mine[0] == theirs[0], (data, mine, theirs)
     assert _same(mine[1], theirs[1]) if mine[0] == "value" else mine[1] is theirs[1]
 
 
 def test_a_server_frame_takes_the_shortcut_and_deep_nesting_still_fails() -> None:
     frame = b'{"id":"0c1d2e3f-aaaa-4bbb-8ccc-dddd0000eeee","channel":"c","content":{}}'
-    assert _parse_frame(frame) == json.loads(frame)
+    assert loads_bytes(frame) == json.loads(frame)
     deep = b"[" * 100_000 + b"]" * 100_000
-    assert _outcome(_parse_frame, deep) == _outcome(json.loads, deep)
+    assert _outcome(loads_bytes, deep) == _outcome(json.loads, deep)
