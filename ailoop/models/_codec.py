@@ -21,26 +21,59 @@ field declarations they share at the first of these. Deriving them for every mod
 front would cost every ``from ailoop import AiloopClient`` milliseconds, most of them
 for models the program never reads or writes.
 
-What each kind of field contributes is in :mod:`ailoop.models._field_kinds`.
+What each kind of field contributes is in :mod:`ailoop.models._field_kinds`, loaded with
+the first derivation.
 """
 
 import dataclasses
 import re
 import threading
 from datetime import datetime
-from typing import Any, Callable, Dict, List, Optional, Type, TypeVar, get_type_hints
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    List,
+    NamedTuple,
+    Optional,
+    Type,
+    TypeVar,
+    get_type_hints,
+)
 from uuid import UUID
 
 from ailoop._timestamps import format_timestamp
-from ailoop.models._field_kinds import CustomCodec, FieldCode, Policy, field_code
 from ailoop.models._json import JsonMapping, register
 from ailoop.models._wire import JsonObject, WireModel
 
-__all__ = ["CustomCodec", "wire_field", "wire_model"]
+if TYPE_CHECKING:
+    from ailoop.models._field_kinds import FieldCode
+
+__all__ = ["CustomCodec", "Policy", "wire_field", "wire_model"]
 
 W = TypeVar("W", bound=Type[WireModel])
 
 _POLICY = "ailoop"
+
+
+class CustomCodec(NamedTuple):
+    """A field's own codec: ``decode(value, where)`` and ``encode(value, name)``."""
+
+    decode: Callable[[Any, str], Any]
+    encode: Callable[[Any, str], Any]
+
+
+class Policy(NamedTuple):
+    """What :func:`wire_field` declares about a field (see its arguments)."""
+
+    omit_none: bool = False
+    maximum: Optional[int] = None
+    after: Optional[str] = None
+    timestamp_form: Callable[[datetime], str] = format_timestamp
+    codec: Optional[CustomCodec] = None
+    catch_all: bool = False
+
 
 def wire_field(
     *,
@@ -85,7 +118,7 @@ class _Declaration:
         self._fields: List[FieldCode] = []
         self._lock = threading.Lock()
 
-    def fields(self) -> List[FieldCode]:
+    def fields(self) -> List["FieldCode"]:
         """Every field's :class:`FieldCode`, in dataclass order (derived once)."""
         with self._lock:
             if not self._fields:
@@ -107,7 +140,9 @@ class _Declaration:
         return JsonMapping(options, catch_all)
 
 
-def _field_codes(model: Any) -> List[FieldCode]:
+def _field_codes(model: Any) -> List["FieldCode"]:
+    from ailoop.models._field_kinds import field_code  # noqa: PLC0415 - see the docstring
+
     hints = get_type_hints(model)
     prefix = _content_type(model) or model.wire_name
     known = frozenset(declared.name for declared in dataclasses.fields(model))
@@ -131,7 +166,7 @@ def _is_none(value: Any) -> bool:
 def _generated_at_first_call(
     model: Any,
     name: str,
-    generate: Callable[[Any, List[FieldCode]], Callable[..., Any]],
+    generate: Callable[[Any, List["FieldCode"]], Callable[..., Any]],
     declaration: _Declaration,
 ) -> Callable[..., Any]:
     """Stand in for a generated function until its first call, which generates it (once),
@@ -159,7 +194,7 @@ def _number(snippet: str, index: int) -> str:
     return re.sub(r"\$([A-Z])", lambda match: f"{match.group(1)}{index}", snippet)
 
 
-def _decoder(cls: Type[WireModel], fields: List[FieldCode]) -> Callable[[JsonObject, str], Any]:
+def _decoder(cls: Type[WireModel], fields: List["FieldCode"]) -> Callable[[JsonObject, str], Any]:
     lines = ["def decode(obj, where):"]
     arguments = []
     for index, spec in enumerate(fields):
@@ -186,7 +221,7 @@ def _decoder(cls: Type[WireModel], fields: List[FieldCode]) -> Callable[[JsonObj
     return decode
 
 
-def _encoder(cls: Type[WireModel], fields: List[FieldCode]) -> Callable[[Any], JsonObject]:
+def _encoder(cls: Type[WireModel], fields: List["FieldCode"]) -> Callable[[Any], JsonObject]:
     content_type = _content_type(cls)
     lines = ["def encode(self):", "    w = {}"]
     if content_type:
@@ -216,14 +251,14 @@ def _encoder(cls: Type[WireModel], fields: List[FieldCode]) -> Callable[[Any], J
     return encode
 
 
-def _namespace(cls: Type[WireModel], fields: List[FieldCode]) -> Dict[str, Any]:
+def _namespace(cls: Type[WireModel], fields: List["FieldCode"]) -> Dict[str, Any]:
     namespace: Dict[str, Any] = {"cls": cls, "UUID": UUID, "datetime": datetime}
     for spec in fields:
         namespace.update(spec.symbols)
     return namespace
 
 
-def _wire_order(cls: Type[WireModel], fields: List[FieldCode]) -> List[FieldCode]:
+def _wire_order(cls: Type[WireModel], fields: List["FieldCode"]) -> List["FieldCode"]:
     """Dataclass order, except that a field declared ``after=`` another follows it."""
     ordered = list(fields)
     model: Any = cls

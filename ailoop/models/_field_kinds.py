@@ -1,7 +1,7 @@
 """What each kind of model field becomes in the generated wire codec.
 
 :func:`field_code` reads one dataclass field (its annotation, default and declared
-:class:`Policy`) and returns a :class:`FieldCode`: the Python snippets the decoder and
+:class:`~ailoop.models._codec.Policy`) and returns a :class:`FieldCode`: the Python snippets the decoder and
 encoder of :mod:`ailoop.models._codec` are generated from, the objects those snippets
 name, and the field's dataclasses-json mapping. Each decode snippet checks the form
 servers send inline and otherwise calls ``$R``, the field's liberal reader from
@@ -18,7 +18,8 @@ from datetime import datetime
 from typing import Any, Callable, Dict, FrozenSet, Optional, Tuple, Type, Union
 from uuid import UUID
 
-from ailoop._timestamps import format_timestamp, parse_timestamp
+from ailoop._timestamps import parse_timestamp
+from ailoop.models._codec import Policy
 from ailoop.models._enums import WireEnum
 from ailoop.models._wire import (
     JsonObject,
@@ -44,7 +45,7 @@ from ailoop.models._wire import (
     write_uuid,
 )
 
-__all__ = ["CustomCodec", "FieldCode", "Policy", "field_code"]
+__all__ = ["FieldCode", "field_code"]
 
 Reader = Callable[[JsonObject, str], Any]
 _NO_DEFAULT: Any = dataclasses.MISSING
@@ -57,24 +58,6 @@ _SERVER_TIMESTAMP = (
     if sys.version_info >= (3, 11)
     else None
 )
-
-
-@dataclasses.dataclass(frozen=True)
-class CustomCodec:
-    """A field's own codec: ``decode(value, where)`` and ``encode(value, name)``."""
-
-    decode: Callable[[Any, str], Any]
-    encode: Callable[[Any, str], Any]
-
-
-@dataclasses.dataclass(frozen=True)
-class Policy:
-    omit_none: bool = False
-    maximum: Optional[int] = None
-    after: Optional[str] = None
-    timestamp_form: Callable[[datetime], str] = format_timestamp
-    codec: Optional[CustomCodec] = None
-    catch_all: bool = False
 
 
 @dataclasses.dataclass
