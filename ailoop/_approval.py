@@ -31,6 +31,7 @@ from typing import (
     cast,
 )
 
+from ailoop._types import F
 from ailoop._validation import (
     validate_channel,
     validate_prompt_timeout,
@@ -54,7 +55,6 @@ __all__ = [
     "run_gated",
 ]
 
-F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
 REDACTED = "***"

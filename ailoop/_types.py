@@ -8,13 +8,13 @@
     handler: ailoop.MessageHandler = on_message
 """
 
-from typing import Any, Callable, Dict, Union
+from typing import Any, Callable, Dict, TypeVar, Union
 from uuid import UUID
 
 from ailoop._connection_state import ConnectionEvent
 from ailoop.models import Message
 
-__all__ = ["ConnectionHandler", "Frame", "HandlerErrorHook", "IdLike", "MessageHandler"]
+__all__ = ["ConnectionHandler", "F", "Frame", "HandlerErrorHook", "IdLike", "MessageHandler"]
 
 MessageHandler = Callable[[Message], Any]
 MessageHandler.__doc__ = """A message handler: called on the dispatcher thread with each
@@ -32,3 +32,6 @@ Frame = Dict[str, Any]
 
 IdLike = Union[str, UUID]
 """A message or task id: a :class:`uuid.UUID` or any string form of one."""
+
+F = TypeVar("F", bound=Callable[..., Any])
+"""A function an approval gate wraps (the gated function has the same type)."""

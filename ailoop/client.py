@@ -31,12 +31,10 @@ from typing import (
 )
 
 from ailoop import _fork
-from ailoop._approval import ApprovalSettings, F, approval_decorator
 from ailoop._connection import DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_POOL_MAXSIZE, Verify
 from ailoop._connection_state import ConnectionState
 from ailoop._era import Era, EraDetector
 from ailoop._http import HttpTransport
-from ailoop._human_tool import make_human_tool
 from ailoop._lazy import lazy_module
 from ailoop._options import (
     DEFAULT_ASK_TIMEOUT,
@@ -46,7 +44,7 @@ from ailoop._options import (
 )
 from ailoop._public import present_as
 from ailoop._realtime_settings import DEFAULT_MAX_PENDING, StreamSettings
-from ailoop._types import ConnectionHandler, HandlerErrorHook, IdLike, MessageHandler
+from ailoop._types import ConnectionHandler, F, HandlerErrorHook, IdLike, MessageHandler
 from ailoop._urls import quote_segment
 from ailoop._validation import (
     validate_channel,
@@ -100,11 +98,13 @@ from ailoop.models import (
 from ailoop.models._wire import M
 
 if TYPE_CHECKING:
-    from ailoop import _prompts
+    from ailoop import _approval, _human_tool, _prompts
     from ailoop._prompts import PromptPlan
     from ailoop._realtime import RealtimeEngine
     from ailoop._realtime_parts import RealtimeParts
-else:  # loaded by the first prompt or say() (the realtime parts: by their first use)
+else:  # loaded at their first use: prompts and say(), approval gates, the human tool
+    _approval = lazy_module("ailoop._approval")
+    _human_tool = lazy_module("ailoop._human_tool")
     _prompts = lazy_module("ailoop._prompts")
 
 __all__ = ["AiloopClient"]
@@ -1254,7 +1254,7 @@ class AiloopClient:
         Blocking: decorating is immediate; each call is a prompt with ``wait=True``,
         without era detection (:ref:`threads-timeouts-errors`). See :doc:`approval`.
         """
-        settings = ApprovalSettings.build(
+        settings = _approval.ApprovalSettings.build(
             action=action,
             channel=channel,
             timeout=timeout,
@@ -1264,7 +1264,7 @@ class AiloopClient:
             max_argument_chars=max_argument_chars,
             on_denied=on_denied,
         )
-        decorate: Callable[[F], F] = approval_decorator(self, settings)
+        decorate: Callable[[F], F] = _approval.approval_decorator(self, settings)
         return decorate if func is None else decorate(func)
 
     def human_as_tool(
@@ -1297,7 +1297,7 @@ class AiloopClient:
         Blocking: building the function is immediate; each call is a prompt with
         ``wait=True`` (:ref:`threads-timeouts-errors`). See :doc:`human_tool`.
         """
-        return make_human_tool(
+        return _human_tool.make_human_tool(
             self,
             channel=channel,
             timeout=timeout,

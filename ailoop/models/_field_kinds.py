@@ -1,14 +1,14 @@
 """What each kind of model field becomes in the generated wire codec.
 
 :func:`field_code` reads one dataclass field (its annotation, default and declared
-:class:`~ailoop.models._codec.Policy`) and returns a :class:`FieldCode`: the Python snippets the decoder and
-encoder of :mod:`ailoop.models._codec` are generated from, the objects those snippets
-name, and the field's dataclasses-json mapping. Each decode snippet checks the form
-servers send inline and otherwise calls ``$R``, the field's liberal reader from
-:mod:`ailoop.models._wire`, which accepts every other valid form and raises the
-ValidationError naming the field; each encode snippet writes a value of the declared
-type inline and otherwise calls ``$X``, the exact writer. ``$`` names are numbered per
-field when the code is generated.
+:class:`~ailoop.models._codec.Policy`) and returns a :class:`FieldCode`: the Python
+snippets the decoder and encoder of :mod:`ailoop.models._codec` are generated from, the
+objects those snippets name, and the field's dataclasses-json mapping. Each decode
+snippet checks the form servers send inline and otherwise calls ``$R``, the field's
+liberal reader from :mod:`ailoop.models._wire`, which accepts every other valid form and
+raises the ValidationError naming the field; each encode snippet writes a value of the
+declared type inline and otherwise calls ``$X``, the exact writer. ``$`` names are
+numbered per field when the code is generated.
 """
 
 import dataclasses
