@@ -1,17 +1,31 @@
 """The ``Message`` envelope (PROTOCOL §3.2)."""
 
+import sys
+import typing
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Generic, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Optional
 from uuid import UUID, uuid4
-
-from typing_extensions import TypeVar
 
 from ailoop._timestamps import utc_now
 from ailoop.models._codec import wire_field, wire_model
 from ailoop.models._content import CONTENT_CODEC, MessageContent
 from ailoop.models._enums import SenderType
 from ailoop.models._wire import WireModel
+
+if TYPE_CHECKING:
+    from typing_extensions import TypeVar
+elif sys.version_info >= (3, 13):
+    from typing import TypeVar
+else:
+
+    def TypeVar(name: str, *constraints: Any, default: Any = None, **options: Any) -> Any:
+        """``typing.TypeVar`` without the PEP 696 ``default``, which only type checkers
+        read: typing_extensions' ``TypeVar`` would keep it at run time before Python 3.13,
+        but importing typing_extensions costs ~3 ms (BENCHMARKS.md, item 6).
+        """
+        return typing.TypeVar(name, *constraints, **options)
+
 
 __all__ = ["Content_co", "Message"]
 

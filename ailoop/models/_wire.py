@@ -10,10 +10,8 @@ from them.
 
 import json
 from datetime import datetime
-from typing import Any, ClassVar, Dict, List, Optional, Type, TypeVar
+from typing import Any, ClassVar, Dict, List, Optional, Protocol, Type, TypeVar
 from uuid import UUID
-
-from typing_extensions import Protocol
 
 from ailoop._timestamps import format_timestamp, parse_timestamp
 from ailoop.exceptions import ValidationError
