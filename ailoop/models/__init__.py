@@ -1,7 +1,8 @@
 """The protocol's data model: messages, their content variants, tasks and REST bodies.
 
 Every model is a plain dataclass mapped with dataclasses-json (``to_dict`` /
-``from_dict`` / ``to_json`` / ``from_json``) and adds the two wire entry points:
+``from_dict`` / ``from_json`` / ``schema``, dataclasses-json loaded at the first of these
+calls) and adds the two wire entry points:
 
 * ``Model.from_wire(obj)`` decodes a JSON object received from a server, liberally
   (unknown fields ignored, unknown content types kept as :class:`UnknownContent`,
