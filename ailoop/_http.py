@@ -154,10 +154,12 @@ class HttpTransport:
         self._check_open()
         full_path = self._settings.server.api_path(path)
         deadline = time.monotonic() + self._settings.timeout
-        delays = _retry_delays() if method == "GET" else iter(())
+        delays: Optional[Iterator[float]] = None  # GET retries, made at the first one
         while True:
             try:
-                result = self._send_once(method, path, params, body, deadline)
+                result = self._send_once(
+                    method, path, full_path, params=params, body=body, deadline=deadline
+                )
             except requests.RequestException as exc:
                 if self._closed.is_set():
                     raise ClientClosedError(
@@ -166,13 +168,16 @@ class HttpTransport:
                 if time.monotonic() >= deadline:
                     raise self._overdue(method, full_path) from exc
                 error = transport_error(exc, method, full_path, self._settings.server)
+                delays = delays or _retry_delays(method)
                 if _is_transient(exc) and self._wait_before_retry(delays, deadline):
                     logger.info("%s %s failed (%s); retrying", method, full_path, error.message)
                     continue
                 raise error from exc
-            if result.status in _RETRY_STATUSES and self._wait_before_retry(delays, deadline):
-                logger.info("%s %s answered %d; retrying", method, full_path, result.status)
-                continue
+            if result.status in _RETRY_STATUSES:
+                delays = delays or _retry_delays(method)
+                if self._wait_before_retry(delays, deadline):
+                    logger.info("%s %s answered %d; retrying", method, full_path, result.status)
+                    continue
             return result
 
     def close(self) -> None:
@@ -185,12 +190,13 @@ class HttpTransport:
         self,
         method: str,
         path: str,
+        full_path: str,
+        *,
         params: Optional[Mapping[str, str]],
         body: Any,
         deadline: float,
     ) -> HttpResult:
         server = self._settings.server
-        full_path = server.api_path(path)
         started = time.monotonic()
         with self._pool.session(deadline) as session:
             response = session.request(
@@ -224,7 +230,7 @@ class HttpTransport:
     def _read_body(self, response: requests.Response, method: str, full_path: str) -> bytes:
         """The body, refused once it passes ``max_message_bytes`` (never held whole)."""
         limit = self._settings.max_message_bytes
-        headers = response.headers
+        headers = response.raw.headers  # urllib3's: a missing header costs no exception
         declared = headers.get("Content-Length", "")
         if declared.isdigit() and "Content-Encoding" not in headers:
             if int(declared) > limit:
@@ -276,8 +282,12 @@ class HttpTransport:
             raise ClientClosedError("the client is closed")
 
 
-def _retry_delays() -> Iterator[float]:
-    """Full-jitter exponential delays (0.1 s, 0.2 s, ... capped at 2 s) for GET retries."""
+def _retry_delays(method: str) -> Iterator[float]:
+    """Full-jitter exponential delays (0.1 s, 0.2 s, ... capped at 2 s) for GET retries;
+    none for other methods (sent exactly once).
+    """
+    if method != "GET":
+        return iter(())
     return itertools.islice(jittered_delays(0.1, 2.0), GET_ATTEMPTS - 1)
 
 

@@ -79,7 +79,9 @@ class SessionPool:
 
     def __init__(self, settings: ConnectionSettings) -> None:
         self._settings = settings
-        self._condition = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
+        self._condition = threading.Condition(self._lock)  # a Session came back
+        self._waiting = 0  # calls waiting for one
         self._idle: List[requests.Session] = []
         self._created = 0
         self._closed = False
@@ -94,20 +96,24 @@ class SessionPool:
         return _Lease(self, self._checkout(deadline), deadline)
 
     def _release(self, session: requests.Session, scope: CallScope) -> None:
-        """The end of a call: forget (or, after :meth:`close`, close) its sockets and
-        give its Session back.
+        """The end of a call: forget its sockets and give its Session back (one lock
+        round trip); after :meth:`close`, close them instead.
         """
-        if scope.sockets:
-            with self._condition:
+        with self._lock:
+            if scope.sockets:
                 self._live.difference_update(scope.sockets)
-                closed = self._closed
-            if closed:
-                # Cut by close(): nothing will reuse these sockets, and an error
-                # raised from this call (kept in a traceback, a log record or a
-                # connection event) must not keep their descriptors open.
-                for sock in scope.sockets:
-                    sock.close()
-        self._checkin(session)
+            closed = self._closed
+            if not closed:
+                self._idle.append(session)
+                if self._waiting:
+                    self._condition.notify()
+        if closed:
+            # Cut by close(): nothing will reuse these sockets, and an error raised from
+            # this call (kept in a traceback, a log record or a connection event) must
+            # not keep their descriptors open.
+            for sock in scope.sockets:
+                sock.close()
+            session.close()
 
     def close(self) -> None:
         """Shut down the sockets of calls in flight (they fail at once), close the idle
@@ -125,7 +131,7 @@ class SessionPool:
             session.close()
 
     def _checkout(self, deadline: float) -> requests.Session:
-        with self._condition:
+        with self._lock:
             while True:
                 if self._closed:
                     raise ClientClosedError("the client is closed")
@@ -140,19 +146,15 @@ class SessionPool:
                         "no HTTP connection became free in time: all "
                         f"pool_maxsize={self._settings.pool_maxsize} are busy"
                     )
-                self._condition.wait(remaining)
+                self._waiting += 1
+                try:
+                    self._condition.wait(remaining)
+                finally:
+                    self._waiting -= 1
         return self._new_session()
 
-    def _checkin(self, session: requests.Session) -> None:
-        with self._condition:
-            if not self._closed:
-                self._idle.append(session)
-                self._condition.notify()
-                return
-        session.close()
-
     def _track(self, sock: socket.socket) -> None:
-        with self._condition:
+        with self._lock:
             closed = self._closed
             if not closed:
                 self._live.add(sock)

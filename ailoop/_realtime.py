@@ -681,17 +681,19 @@ class RealtimeEngine:
             return set(self._history.channel_names())
         return set(subscriptions)
 
-    def _on_frame(self, data: bytes) -> None:
+    def _on_frame(self, data: bytes) -> bool:
+        """Route one frame of the stream; True when messages wait for :meth:`_hand_over`."""
         if self._drop_unwanted(data):
-            return
+            return False
         try:
             frame = loads_bytes(data)
         except (ValueError, RecursionError):
             logger.warning("ignoring a frame that is not JSON (%d bytes)", len(data))
-            return
+            return False
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("frame received: %s", _describe(frame))
         self._route(frame, deliver=True)
+        return bool(self._handoff)
 
     def _drop_unwanted(self, data: bytes) -> bool:
         """Skip a frame nothing of this client wants without decoding it: no handler or
@@ -796,11 +798,12 @@ class _Hooks:
         engine._catch_up()
         engine._hand_over()
 
-    def on_frame(self, data: bytes) -> None:
+    def on_frame(self, data: bytes) -> bool:
         engine = self._engine()
-        if engine is not None:
-            engine._heard_epoch = self.epoch
-            engine._on_frame(data)
+        if engine is None:
+            return False
+        engine._heard_epoch = self.epoch
+        return engine._on_frame(data)
 
     def flush(self) -> None:
         engine = self._engine()

@@ -8,7 +8,8 @@
 2. reads frames and hands every text frame to ``hooks.on_frame`` -- decoding beyond what
    routing needs is the hooks' business (and happens on the dispatcher thread) -- and
    calls ``hooks.flush`` whenever the next read may wait for the network (nothing is left
-   in the socket's read-ahead buffer), so the hooks hand a burst of frames on in one batch;
+   in the socket's read-ahead buffer) and a frame since the last flush left something to
+   hand on, so the hooks hand a burst of frames on in one batch;
 3. pings every ``ping_interval`` seconds (the server never pings, §6.7) and declares the
    link dead when nothing at all arrived for ``ping_interval + ping_timeout`` seconds;
 4. after a drop, reconnects after ``backoff.full_jitter(backoff.expo(...))`` delays --
@@ -94,12 +95,14 @@ class StreamHooks(Protocol):
     def after_hello(self) -> None:
         """The hello frame is sent; catch up on what may have been missed."""
 
-    def on_frame(self, data: bytes) -> None:
-        """A text frame arrived (raw UTF-8 bytes, not validated)."""
+    def on_frame(self, data: bytes) -> bool:
+        """A text frame arrived (raw UTF-8 bytes, not validated); True when something
+        now waits to be handed on at the next :meth:`flush`.
+        """
 
     def flush(self) -> None:
         """The stream is about to wait for the network: hand on what the frames since
-        the last flush produced.
+        the last flush produced (called only after ``on_frame`` returned True).
         """
 
     def on_state(self, event: ConnectionEvent) -> None:
@@ -320,10 +323,13 @@ class ViewerStream:
         text, close = websocket.ABNF.OPCODE_TEXT, websocket.ABNF.OPCODE_CLOSE
         read_timeout: Optional[float] = None
         armed_at: Optional[float] = None  # when read_timeout was set; None: not set yet
+        unflushed = False  # a frame left something to hand on
         while not stopped():
             try:
                 if not has_buffered_data():  # the read may wait for the network
-                    self._flush()
+                    if unflushed:
+                        unflushed = False
+                        self._flush()
                     now = monotonic()
                     if silence_limit is not None and interval is not None:
                         if now - last_seen > silence_limit:
@@ -350,8 +356,9 @@ class ViewerStream:
             last_seen = monotonic()
             if opcode == text:
                 try:
-                    on_frame(frame.data)
+                    unflushed = on_frame(frame.data) or unflushed
                 except Exception:
+                    unflushed = True  # it may have left something all the same
                     logger.exception("failed to route a frame; the stream goes on")
             elif opcode == close:
                 return "the server closed the connection", None

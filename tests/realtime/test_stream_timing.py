@@ -50,6 +50,7 @@ class _Hooks:
     def __init__(self) -> None:
         self.frames: List[bytes] = []
         self.events: List[ConnectionEvent] = []
+        self.flushed: List[int] = []  # how many frames had arrived at each flush
 
     def before_hello(self) -> None:
         pass
@@ -57,13 +58,14 @@ class _Hooks:
     def after_hello(self) -> None:
         pass
 
-    def on_frame(self, data: bytes) -> None:
+    def on_frame(self, data: bytes) -> bool:
         if data == b"raise":
             raise ValueError("a hook failure must not end the stream")
         self.frames.append(data)
+        return data.endswith(b"0")  # something to hand on after every tenth frame
 
     def flush(self) -> None:
-        pass
+        self.flushed.append(len(self.frames))
 
     def on_state(self, event: ConnectionEvent) -> None:
         self.events.append(event)
@@ -172,5 +174,22 @@ def test_a_link_that_falls_silent_after_traffic_is_declared_dead() -> None:
         assert dropped is not None and "dead" in (dropped.reason or "")
     finally:
         stream.stop(WAIT)
+        factory.close()
+        peer.join()
+
+
+def test_the_hooks_are_flushed_only_after_a_frame_left_something() -> None:
+    """Frames one at a time: a flush follows each frame whose ``on_frame`` returned True
+    (before the next read may wait), and no other frame causes one."""
+    stream, hooks, peer, factory = _start(answer_pings=True, ping_timeout=5.0)
+    try:
+        for index in range(1, 31):
+            peer.send_text(f"frame {index}")
+            polling.wait_until(lambda n=index: len(hooks.frames) == n, "the frame", WAIT)
+            if index % 10 == 0:
+                polling.wait_until(lambda n=index: hooks.flushed[-1:] == [n], "its flush", WAIT)
+        assert hooks.flushed == [10, 20, 30]
+    finally:
+        assert stream.stop(WAIT)
         factory.close()
         peer.join()
