@@ -60,12 +60,13 @@ class ResponseWaiter:
             self._condition.notify_all()
 
     def take(self, timeout: Optional[float]) -> List[Frame]:
-        """Block up to ``timeout`` seconds (None: no limit) for frames, an error or a
-        wake-up; return the frames received since the last call (possibly none).
-        Frames already received are returned before a pending error is raised.
+        """Block up to ``timeout`` seconds (None: no limit; 0: do not block) for frames,
+        an error or a wake-up; return the frames received since the last call (possibly
+        none). Frames already received are returned before a pending error is raised.
         """
         with self._condition:
-            if not self._frames and self._error is None and not self._woken:
+            idle = not self._frames and self._error is None and not self._woken
+            if idle and (timeout is None or timeout > 0):
                 self._condition.wait(timeout)
             frames, self._frames = self._frames, []
             self._woken = False
