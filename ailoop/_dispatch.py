@@ -61,7 +61,11 @@ class Dispatcher:
         self._max_pending = max_pending
         self._on_handler_error = on_handler_error
         self._thread_name = thread_name
-        self._condition = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
+        # The thread sleeps on this queue when it has nothing to do, and is woken with one
+        # token (a C-level queue: cheaper than a Condition for one wake-up per batch).
+        self._wakeup: queue.SimpleQueue[None] = queue.SimpleQueue()
+        self._sleeping = False
         self._items: Deque[_Item] = deque()
         self._pending_messages = 0
         self._dropped = 0
@@ -76,13 +80,13 @@ class Dispatcher:
 
     def add_message_handler(self, handler: MessageHandler) -> None:
         """Call ``handler(message)`` for every message delivered from now on."""
-        with self._condition:
+        with self._lock:
             self._message_handlers += (handler,)
             self._start_locked()
 
     def remove_message_handler(self, handler: MessageHandler) -> bool:
         """Stop calling ``handler`` (its first registration); False if it was not registered."""
-        with self._condition:
+        with self._lock:
             handlers = list(self._message_handlers)
             if handler not in handlers:
                 return False
@@ -92,13 +96,13 @@ class Dispatcher:
 
     def add_queue(self, target: "queue.Queue[Any]") -> None:
         """Put every message delivered from now on into ``target``."""
-        with self._condition:
+        with self._lock:
             self._queues += (target,)
             self._start_locked()
 
     def add_connection_handler(self, handler: ConnectionHandler) -> None:
         """Call ``handler(event)`` for every connection state change from now on."""
-        with self._condition:
+        with self._lock:
             self._connection_handlers += (handler,)
             self._start_locked()
 
@@ -106,7 +110,7 @@ class Dispatcher:
         """Register this dispatcher's handlers and queues on ``other`` (in a forked child)
         without starting its thread: it starts when the first item arrives.
         """
-        with other._condition:
+        with other._lock:
             other._message_handlers += self._message_handlers
             other._queues += self._queues
             other._connection_handlers += self._connection_handlers
@@ -134,7 +138,7 @@ class Dispatcher:
         """
         if not frames:
             return
-        with self._condition:
+        with self._lock:
             if self._stopped:
                 return
             overflow = self._pending_messages + len(frames) - self._max_pending
@@ -143,16 +147,16 @@ class Dispatcher:
             self._items.extend(frames)
             self._pending_messages += len(frames)
             self._start_locked()
-            self._condition.notify()
+            self._wake_locked()
 
     def submit_event(self, event: ConnectionEvent) -> None:
         """Queue a connection state change for connection handlers; never blocks."""
-        with self._condition:
+        with self._lock:
             if self._stopped or not self._connection_handlers:
                 return
             self._items.append(event)
             self._start_locked()
-            self._condition.notify()
+            self._wake_locked()
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -166,11 +170,11 @@ class Dispatcher:
         seconds (not when called from a handler: the thread then ends as soon as the
         handler returns). Idempotent; True when the thread is gone or was never started.
         """
-        with self._condition:
+        with self._lock:
             self._stopped = True
             self._items.clear()
             self._pending_messages = 0
-            self._condition.notify_all()
+            self._wake_locked()
             thread = self._thread
         if thread is None or thread is threading.current_thread():
             return thread is None
@@ -217,18 +221,28 @@ class Dispatcher:
 
     # -- the thread ---------------------------------------------------------------------
 
+    def _wake_locked(self) -> None:
+        if self._sleeping:
+            self._sleeping = False
+            self._wakeup.put(None)
+
     def _run(self) -> None:
-        condition = self._condition
+        lock = self._lock
         while True:
-            with condition:
-                while not self._items and not self._stopped:
-                    condition.wait()
+            with lock:
                 if self._stopped:
                     return
-                item = self._items.popleft()
-                if not isinstance(item, ConnectionEvent):
-                    self._pending_messages -= 1
-            if isinstance(item, ConnectionEvent):
+                items = self._items
+                if not items:
+                    self._sleeping = True  # the next submit or stop wakes the thread
+                    item: Optional[_Item] = None
+                else:
+                    item = items.popleft()
+                    if not isinstance(item, ConnectionEvent):
+                        self._pending_messages -= 1
+            if item is None:
+                self._wakeup.get()
+            elif isinstance(item, ConnectionEvent):
                 self._call_all(self._connection_handlers, item)
             else:
                 self._deliver_message(item)
@@ -272,5 +286,5 @@ class Dispatcher:
                     target.get_nowait()
                 except queue.Empty:
                     continue
-                with self._condition:
+                with self._lock:
                     self._count_drops_locked(1)

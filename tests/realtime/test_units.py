@@ -16,6 +16,7 @@ from ailoop._dedup import IDS_PER_CHANNEL, MAX_BYTES, SeenMessages
 from ailoop._dispatch import Dispatcher
 from ailoop._waiters import SentPrompt, Sightings, WaiterRegistry
 from ailoop.exceptions import ClientClosedError
+from tests import polling
 
 WAIT = 10.0  # generous bound for "happens promptly" on a loaded machine
 
@@ -240,6 +241,30 @@ def test_dispatcher_calls_handlers_in_order_and_survives_errors(
     assert isinstance(error, ValueError) and payload == "id-0"
     assert "raised; dispatch goes on" in caplog.text
     assert dispatcher.stop(WAIT)
+
+
+def test_an_idle_dispatcher_wakes_for_every_message_event_and_stop() -> None:
+    """One item at a time, each handled before the next (so the thread sleeps between
+    them): every message and event wakes it, in order, and stop wakes it too."""
+    seen: queue.Queue[Any] = queue.Queue()
+    dispatcher = Dispatcher(lambda f: f["id"])
+    dispatcher.add_message_handler(seen.put)
+    dispatcher.add_connection_handler(seen.put)
+    for number in range(200):
+        dispatcher.submit_messages([frame(number)])
+        assert seen.get(timeout=WAIT) == f"id-{number}"
+        if number % 50 == 0:
+            event = ConnectionEvent(ConnectionState.CONNECTED)
+            dispatcher.submit_event(event)
+            assert seen.get(timeout=WAIT) is event
+    thread = dispatcher._thread
+    assert thread is not None
+    polling.wait_until(lambda: dispatcher._sleeping, "the thread to sleep", WAIT)
+    assert dispatcher.stop(WAIT)
+    assert not thread.is_alive()
+    dispatcher.submit_messages([frame(999)])  # after stop: dropped, nothing wakes
+    with pytest.raises(queue.Empty):
+        seen.get(timeout=0.2)
 
 
 def test_dispatcher_drops_the_oldest_message_on_overflow(caplog: pytest.LogCaptureFixture) -> None:
