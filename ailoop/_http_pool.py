@@ -11,8 +11,8 @@ reused, most recently used first.
 ``requests``' timeout bounds each socket read, not a call: a server that trickles its
 headers or body a byte at a time keeps every read within it. Inside a :class:`CallScope`,
 the responses of these Sessions read their socket through :class:`_DeadlineReader`, which
-sets each read's timeout to what is left of the call's deadline and fails once it has
-passed. The scope also records the socket so that :meth:`SessionPool.close` can shut it
+bounds each read by what is left of the call's deadline (within 10 ms) and fails once it
+has passed. The scope also records the socket so that :meth:`SessionPool.close` can shut it
 down, waking a thread blocked reading an answer at once. (A TCP connect in progress is
 bounded by the timeout alone: the socket is not ours until it is connected.)
 """
@@ -32,6 +32,11 @@ from ailoop._connection import ConnectionSettings
 from ailoop.exceptions import ClientClosedError, TimeoutError
 
 __all__ = ["CallScope", "SessionPool"]
+
+_DEADLINE_SLACK = 0.01
+"""A read's socket timeout is set again unless it already ends the read between the
+call's deadline and this many seconds after it (urllib3 sets it to the call's timeout
+just before the answer is read, so the first read usually keeps it)."""
 
 _current = threading.local()
 """``_current.scope``: the :class:`CallScope` of the call running in this thread, if any."""
@@ -200,7 +205,9 @@ class _DeadlineReader(io.RawIOBase):
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
             raise socket.timeout("the call's deadline passed")
-        self._sock.settimeout(remaining)
+        current = self._sock.gettimeout()
+        if current is None or not remaining <= current <= remaining + _DEADLINE_SLACK:
+            self._sock.settimeout(remaining)  # a system call: only when it matters
         result: Optional[int] = self._raw.readinto(buffer)
         return result
 

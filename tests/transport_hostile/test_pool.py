@@ -140,3 +140,34 @@ def test_sessions_pass_the_ca_bundle_only_where_tls_is_made(
     finally:
         pool.close()
 
+
+
+@pytest.mark.parametrize("left_over", [0.05, None, 600.0])
+def test_a_read_is_bounded_by_the_calls_deadline_whatever_timeout_the_socket_had(
+    left_over: Any,
+) -> None:
+    """The deadline reader keeps a socket timeout only when it already ends the read at
+    the call's deadline (give or take 10 ms): a shorter one left by an earlier call must
+    not cut the read early, a longer one (or none) must not let it run past."""
+    import socket as socket_module
+
+    from ailoop._http_pool import _DeadlineReader
+
+    reader, writer = socket_module.socketpair()
+    try:
+        reader.settimeout(left_over)
+        raw = reader.makefile("rb", buffering=0)
+        answered = threading.Timer(0.3, writer.sendall, args=(b"late",))
+        answered.start()
+        buffer = bytearray(16)
+        deadline = _DeadlineReader(raw, reader, time.monotonic() + 5.0)
+        assert deadline.readinto(buffer) == 4 and bytes(buffer[:4]) == b"late"
+        answered.join()
+        began = time.monotonic()
+        short = _DeadlineReader(raw, reader, began + 0.3)
+        with pytest.raises(OSError):  # socket.timeout: nothing more comes
+            short.readinto(buffer)
+        assert time.monotonic() - began < 0.3 + 2.0  # the deadline, not the old timeout
+    finally:
+        reader.close()
+        writer.close()
