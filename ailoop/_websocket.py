@@ -242,12 +242,14 @@ class _HeaderReader:
     Everything else goes to the socket.
     """
 
-    __slots__ = ("_buffer", "_position", "sock")
+    __slots__ = ("_buffer", "_position", "_taken_tail", "sock")
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self._buffer = b""
         self._position = 0
+        self._taken_tail = b""
+        """The last bytes taken from the socket: the end of the headers may begin there."""
 
     def recv(self, bufsize: int) -> bytes:
         """Up to ``bufsize`` bytes of the answer (b"" once the peer closed)."""
@@ -256,10 +258,13 @@ class _HeaderReader:
             peeked = self.sock.recv(_PEEK_BYTES, socket.MSG_PEEK)
             if not peeked:
                 return peeked
-            end = peeked.find(_HEADERS_END)
-            buffer = self.sock.recv(end + len(_HEADERS_END) if end >= 0 else len(peeked))
+            tail = self._taken_tail
+            end = (tail + peeked).find(_HEADERS_END)
+            wanted = end + len(_HEADERS_END) - len(tail) if end >= 0 else len(peeked)
+            buffer = self.sock.recv(wanted)
             if not buffer:
                 return buffer
+            self._taken_tail = (tail + buffer)[1 - len(_HEADERS_END) :]
             self._buffer, position = buffer, 0
         self._position = position + bufsize
         return buffer[position : position + bufsize]

@@ -125,3 +125,20 @@ def test_the_answer_is_taken_from_the_socket_in_one_read(readers) -> None:
     (reader,) = readers
     assert reader._buffer.startswith(b"HTTP/1.1 101")
     assert reader._buffer.endswith(b"\r\n\r\n")
+
+
+def test_an_end_of_headers_split_across_arrivals_leaves_the_frame_after_it_unread() -> None:
+    """The blank line that ends the headers can arrive in two parts, the second one with
+    the first frame: the reader takes only the missing byte of the headers' end, so the
+    frame stays on the socket for websocket-client's frame reader."""
+    answer = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n"
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        ours.settimeout(WAIT)
+        reader = _websocket._HeaderReader(ours)
+        theirs.sendall(answer[:-1])
+        taken = b"".join(reader.recv(1) for _ in range(len(answer) - 1))
+        assert taken == answer[:-1]
+        theirs.sendall(answer[-1:] + frame(FIRST))
+        assert reader.recv(1) == b"\n"
+        assert ours.recv(4096) == frame(FIRST)
