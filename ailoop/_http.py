@@ -23,7 +23,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, Mapping, Optional, Type
+from typing import Any, Dict, Iterator, Mapping, Optional, Tuple, Type
 from uuid import UUID
 
 import requests
@@ -124,19 +124,10 @@ class HttpTransport:
         are sent exactly once. Raises an :mod:`ailoop.exceptions` error for any failure
         (:class:`~ailoop.exceptions.MalformedResponseError` for a body that is not JSON).
         """
-        result = self.fetch(method, path, params=params, body=body)
+        result, value = self._fetch(method, path, params, body, decode=True)
         if result.status >= 300:
             raise error_for_status(result, method, path, self._settings.server)
-        try:
-            return loads_bytes(result.body)
-        except (ValueError, RecursionError):
-            raise malformed_response(
-                self._settings.server,
-                f"a body that is not JSON ({_describe_body(result)})",
-                method,
-                path,
-                status_code=result.status,
-            ) from None
+        return value
 
     def fetch(
         self,
@@ -151,14 +142,26 @@ class HttpTransport:
         Transport failures (refused, reset, TLS, timeouts) raise; HTTP statuses do not,
         except that GETs retry 502/503/504 before returning the last answer.
         """
+        return self._fetch(method, path, params, body, decode=False)[0]
+
+    def _fetch(
+        self,
+        method: str,
+        path: str,
+        params: Optional[Mapping[str, str]],
+        body: Any,
+        decode: bool,
+    ) -> Tuple[HttpResult, Any]:
+        """:meth:`fetch`, and with ``decode`` the JSON value of a 2xx body (else None)."""
         self._check_open()
         full_path = self._settings.server.api_path(path)
         deadline = time.monotonic() + self._settings.timeout
         delays: Optional[Iterator[float]] = None  # GET retries, made at the first one
         while True:
             try:
-                result = self._send_once(
-                    method, path, full_path, params=params, body=body, deadline=deadline
+                result, value = self._send_once(
+                    method, path, full_path, params=params, body=body, deadline=deadline,
+                    decode=decode,
                 )
             except requests.RequestException as exc:
                 if self._closed.is_set():
@@ -178,7 +181,7 @@ class HttpTransport:
                 if self._wait_before_retry(delays, deadline):
                     logger.info("%s %s answered %d; retrying", method, full_path, result.status)
                     continue
-            return result
+            return result, value
 
     def close(self) -> None:
         """Cut the calls in flight and close every connection; later calls raise
@@ -195,10 +198,14 @@ class HttpTransport:
         params: Optional[Mapping[str, str]],
         body: Any,
         deadline: float,
-    ) -> HttpResult:
+        decode: bool,
+    ) -> Tuple[HttpResult, Any]:
         server = self._settings.server
         started = time.monotonic()
-        with self._pool.session(deadline) as session:
+        lease = self._pool.session(deadline)
+        with lease as session:
+            # A failure raised in this block closes the connection at once (see
+            # SessionPool): a kept error never holds a descriptor open.
             response = session.request(
                 method,
                 server.api_url(path),
@@ -212,6 +219,13 @@ class HttpTransport:
                 if 300 <= response.status_code < 400:
                     raise _redirect_error(response, method, full_path, server)
                 content = self._read_body(response, method, full_path)
+            status = response.status_code
+            result = HttpResult(status, response.headers.get("Content-Type", ""), content)
+            value = None
+            if status >= 500:
+                lease.discard()  # a failing server: start afresh
+            elif decode and status < 300 and not self._closed.is_set():
+                value = self._decode(result, method, path)
         if self._closed.is_set():  # the answer may have been cut short by close()
             raise ClientClosedError(
                 "the client was closed during the request", method=method, path=full_path
@@ -221,11 +235,23 @@ class HttpTransport:
                 "%s %s -> %d (%d bytes, %.1f ms)",
                 method,
                 full_path,
-                response.status_code,
+                status,
                 len(content),
                 (time.monotonic() - started) * 1000,
             )
-        return HttpResult(response.status_code, response.headers.get("Content-Type", ""), content)
+        return result, value
+
+    def _decode(self, result: HttpResult, method: str, path: str) -> Any:
+        try:
+            return loads_bytes(result.body)
+        except (ValueError, RecursionError):
+            raise malformed_response(
+                self._settings.server,
+                f"a body that is not JSON ({_describe_body(result)})",
+                method,
+                path,
+                status_code=result.status,
+            ) from None
 
     def _read_body(self, response: requests.Response, method: str, full_path: str) -> bytes:
         """The body, refused once it passes ``max_message_bytes`` (never held whole)."""

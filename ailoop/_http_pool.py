@@ -15,6 +15,10 @@ bounds each read by what is left of the call's deadline (within 10 ms) and fails
 has passed. The scope also records the socket so that :meth:`SessionPool.close` can shut it
 down, waking a thread blocked reading an answer at once. (A TCP connect in progress is
 bounded by the timeout alone: the socket is not ours until it is connected.)
+
+A call that fails (an error leaves its block, or the call discards an answer it cannot
+use, such as a 5xx) closes its sockets and its Session at once instead of giving them
+back, so an error kept by the caller never holds a descriptor open.
 """
 
 import contextlib
@@ -63,20 +67,28 @@ class _Lease:
     generator: it is entered on every REST call).
     """
 
-    __slots__ = ("_pool", "_scope", "_session")
+    __slots__ = ("_discard", "_pool", "_scope", "_session")
 
     def __init__(self, pool: "SessionPool", session: requests.Session, deadline: float) -> None:
         self._pool = pool
         self._session = session
         self._scope = CallScope(pool, deadline)
+        self._discard = False
+
+    def discard(self) -> None:
+        """Close this call's connection when it ends instead of pooling it (a failed
+        answer read whole, such as a 5xx)."""
+        self._discard = True
 
     def __enter__(self) -> requests.Session:
         _current.scope = self._scope
         return self._session
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, exc_type: Optional[type], *exc_info: object) -> None:
         _current.scope = None
-        self._pool._release(self._session, self._scope)
+        self._pool._release(
+            self._session, self._scope, failed=self._discard or exc_type is not None
+        )
 
 
 class SessionPool:
@@ -100,22 +112,24 @@ class SessionPool:
         """
         return _Lease(self, self._checkout(deadline), deadline)
 
-    def _release(self, session: requests.Session, scope: CallScope) -> None:
+    def _release(self, session: requests.Session, scope: CallScope, failed: bool) -> None:
         """The end of a call: forget its sockets and give its Session back (one lock
-        round trip); after :meth:`close`, close them instead.
+        round trip). After a failed call, or after :meth:`close`, close them instead.
         """
         with self._lock:
             if scope.sockets:
                 self._live.difference_update(scope.sockets)
             closed = self._closed
-            if not closed:
+            if failed and not closed:
+                self._created -= 1  # a waiting call may make a fresh Session
+            elif not closed:
                 self._idle.append(session)
-                if self._waiting:
-                    self._condition.notify()
-        if closed:
-            # Cut by close(): nothing will reuse these sockets, and an error raised from
-            # this call (kept in a traceback, a log record or a connection event) must
-            # not keep their descriptors open.
+            if self._waiting and not closed:
+                self._condition.notify()
+        if failed or closed:
+            # Nothing will reuse this connection, and an error raised from this call
+            # (kept in a traceback, a log record or a connection event, or caught in a
+            # reference cycle) must not keep its descriptor open until garbage collection.
             for sock in scope.sockets:
                 sock.close()
             session.close()
