@@ -8,7 +8,7 @@ of the realtime modules (BENCHMARKS.md, item 6).
 """
 
 import threading
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 from ailoop._agent import AgentConnector
 from ailoop._era import EraDetector
@@ -20,55 +20,47 @@ from ailoop._rest_history import RestHistory
 from ailoop._websocket import WebSocketOpener
 from ailoop.models import Message
 
-__all__ = ["RealtimeParts"]
+__all__ = ["ClientLinks", "RealtimeParts"]
+
+
+class ClientLinks(NamedTuple):
+    """What the realtime parts use of their client: its options, REST transport and era
+    detector, its closed event, its REST call ``post(path, body)`` and the decoder of an
+    echoed prompt ``decode(body)``.
+    """
+
+    options: ClientOptions
+    http: HttpTransport
+    era: EraDetector
+    closed: threading.Event
+    post: Callable[[str, Any], Any]
+    decode: Callable[[Any], Message]
 
 
 class RealtimeParts:
-    """The opener, engine and prompt sender of one client (see the module docstring).
+    """The opener, engine and prompt sender of one client (see the module docstring)."""
 
-    ``post(path, body)`` and ``decode(body)`` are the client's REST call and the decoder
-    of an echoed prompt; ``closed`` is the client's closed event.
-    """
-
-    def __init__(
-        self,
-        opener: WebSocketOpener,
-        engine: RealtimeEngine,
-        *,
-        options: ClientOptions,
-        era: EraDetector,
-        closed: threading.Event,
-        post: Callable[[str, Any], Any],
-        decode: Callable[[Any], Message],
-    ) -> None:
+    def __init__(self, opener: WebSocketOpener, engine: RealtimeEngine, links: ClientLinks) -> None:
         self.opener = opener
         self.engine = engine
         self.prompts = PromptSender(
-            agent=AgentConnector(opener, options.timeout, closed),
+            agent=AgentConnector(opener, links.options.timeout, links.closed),
             engine=engine,
-            era=era,
-            post=post,
-            decode=decode,
-            echo_timeout=options.echo_timeout,
-            realtime=options.realtime,
+            era=links.era,
+            post=links.post,
+            decode=links.decode,
+            echo_timeout=links.options.echo_timeout,
+            realtime=links.options.realtime,
         )
 
     @classmethod
-    def build(
-        cls,
-        options: ClientOptions,
-        http: HttpTransport,
-        *,
-        era: EraDetector,
-        closed: threading.Event,
-        post: Callable[[str, Any], Any],
-        decode: Callable[[Any], Message],
-    ) -> "RealtimeParts":
+    def build(cls, links: ClientLinks) -> "RealtimeParts":
         """Fresh parts from the client's options; no I/O, no thread."""
+        options = links.options
         opener = WebSocketOpener(options.connection)
         engine = RealtimeEngine(
             factory=opener,
-            history=RestHistory(http),
+            history=RestHistory(links.http),
             decode=Message.from_wire,
             settings=options.stream,
             channel=options.channel,
@@ -76,24 +68,11 @@ class RealtimeParts:
             on_handler_error=options.on_handler_error,
             realtime=options.realtime,
         )
-        return cls(
-            opener, engine, options=options, era=era, closed=closed, post=post, decode=decode
-        )
+        return cls(opener, engine, links)
 
-    def forked_copy(
-        self,
-        options: ClientOptions,
-        http: HttpTransport,
-        *,
-        era: EraDetector,
-        closed: threading.Event,
-        post: Callable[[str, Any], Any],
-        decode: Callable[[Any], Message],
-    ) -> "RealtimeParts":
+    def forked_copy(self, links: ClientLinks) -> "RealtimeParts":
         """The parts of a forked child: the engine's forked copy (same subscriptions and
-        handlers, no thread or socket of the parent), REST through the child's ``http``.
+        handlers, no thread or socket of the parent), REST through the child's transport.
         """
-        engine = self.engine.forked_copy(RestHistory(http))
-        return RealtimeParts(
-            self.opener, engine, options=options, era=era, closed=closed, post=post, decode=decode
-        )
+        engine = self.engine.forked_copy(RestHistory(links.http))
+        return RealtimeParts(self.opener, engine, links)

@@ -101,7 +101,7 @@ if TYPE_CHECKING:
     from ailoop import _approval, _human_tool, _prompts
     from ailoop._prompts import PromptPlan
     from ailoop._realtime import RealtimeEngine
-    from ailoop._realtime_parts import RealtimeParts
+    from ailoop._realtime_parts import ClientLinks, RealtimeParts
 else:  # loaded at their first use: prompts and say(), approval gates, the human tool
     _approval = lazy_module("ailoop._approval")
     _human_tool = lazy_module("ailoop._human_tool")
@@ -861,14 +861,7 @@ class AiloopClient:
         self._build_rest_parts(self._era.known)
         self._parts_lock = threading.Lock()
         if self._parts is not None:
-            self._parts = self._parts.forked_copy(
-                self._options,
-                self._http,
-                era=self._era,
-                closed=self._closed,
-                post=self._post,
-                decode=self._decode_echo,
-            )
+            self._parts = self._parts.forked_copy(self._links())
 
     def _build_rest_parts(self, era: Optional[Era]) -> None:
         """HTTP sessions and era detection, from the options."""
@@ -876,6 +869,14 @@ class AiloopClient:
         self._era = EraDetector(self._http, self._options.forced_era)
         if era is not None:
             self._era.settle(era)
+
+    def _links(self) -> "ClientLinks":
+        """What the realtime parts use of this client (its current REST parts)."""
+        from ailoop._realtime_parts import ClientLinks  # noqa: PLC0415
+
+        return ClientLinks(
+            self._options, self._http, self._era, self._closed, self._post, self._decode_echo
+        )
 
     def _realtime_parts(self) -> "RealtimeParts":
         """The WebSocket opener, realtime engine and prompt sender, built at the first
@@ -889,14 +890,7 @@ class AiloopClient:
                 if parts is None:
                     from ailoop._realtime_parts import RealtimeParts  # noqa: PLC0415
 
-                    parts = RealtimeParts.build(
-                        self._options,
-                        self._http,
-                        era=self._era,
-                        closed=self._closed,
-                        post=self._post,
-                        decode=self._decode_echo,
-                    )
+                    parts = RealtimeParts.build(self._links())
                     self._parts = parts
         return parts
 
