@@ -380,13 +380,16 @@ class ViewerStream:
             logger.debug("closing the viewer socket failed", exc_info=True)
 
     def _emit(self, event: ConnectionEvent) -> None:
-        with self._condition:
-            self._state = event.state
-            self._condition.notify_all()
+        """Report ``event`` to the hooks, then publish it to :meth:`wait_settled`: a
+        caller woken by ``CONNECTED`` finds the hooks' view of the connection up to date.
+        """
         try:
             self._hooks.on_state(event)
         except Exception:
             logger.exception("failed to report a connection state change")
+        with self._condition:
+            self._state = event.state
+            self._condition.notify_all()
 
 
 def _dead_link(silence_limit: float) -> str:

@@ -21,13 +21,20 @@ ANSWER = re.compile(r"human answered: (?P<answer>.*) \(prompt (?P<prompt>[0-9a-f
 
 
 def final_responses(server: AiloopTestServer) -> Dict[str, List[Message]]:
-    """Responses the server sent out, by the prompt id they answer."""
+    """Responses the server sent out, by the prompt id they answer, each message once.
+
+    The frame log has one "out" frame per connection a message went to: the viewer
+    stream's and, when the answer comes before the server has seen the agent connection
+    that sent the prompt close, that connection's too.
+    """
     responses: Dict[str, List[Message]] = {}
+    seen = set()
     for frame in server.frames:
         if frame.direction != "out":
             continue
         document = json.loads(frame.text)
-        if document["content"]["type"] == "response":
+        if document["content"]["type"] == "response" and document["id"] not in seen:
+            seen.add(document["id"])
             message = Message.from_wire(document)
             responses.setdefault(str(message.correlation_id), []).append(message)
     return responses
