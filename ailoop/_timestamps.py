@@ -81,17 +81,22 @@ def _to_utc(moment: datetime) -> datetime:
 
 
 def _format(moment: datetime, suffix: str) -> str:
-    moment = _to_utc(moment)
+    if moment.tzinfo is not timezone.utc:
+        moment = _to_utc(moment)
+    micros = moment.microsecond
+    if micros % 1000:
+        # The common case (a clock reading): %-formatting takes half an f-string's time.
+        return "%04d-%02d-%02dT%02d:%02d:%02d.%06d%s" % (  # noqa: UP031
+            moment.year, moment.month, moment.day,
+            moment.hour, moment.minute, moment.second, micros, suffix,
+        )
     base = (
         f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
         f"T{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
     )
-    micros = moment.microsecond
     if micros == 0:
         return base + suffix
-    if micros % 1000 == 0:
-        return f"{base}.{micros // 1000:03d}{suffix}"
-    return f"{base}.{micros:06d}{suffix}"
+    return f"{base}.{micros // 1000:03d}{suffix}"
 
 
 def format_timestamp(moment: datetime) -> str:

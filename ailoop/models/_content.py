@@ -301,6 +301,8 @@ _KNOWN_CONTENT: Dict[str, Type[_TypedContent]] = {
 }
 
 
+_KNOWN_CLASSES = frozenset(_KNOWN_CONTENT.values())
+
 _DECODERS: Dict[str, Callable[[JsonObject, str], Any]] = {
     content_type: variant._decode for content_type, variant in _KNOWN_CONTENT.items()
 }
@@ -328,6 +330,9 @@ def decode_content(data: Any, where: str = "content") -> MessageContent:
 
 def encode_content(content: Any, name: str = "content") -> JsonObject:
     """The wire object of a content instance (``type`` first)."""
+    if type(content) in _KNOWN_CLASSES:  # the generated encoder, without to_wire()'s call
+        encoded: JsonObject = content._encode(content)
+        return encoded
     if isinstance(content, (_TypedContent, UnknownContent)):
         return content.to_wire()
     raise ValidationError(f"{name}: expected a content object, got {type(content).__name__}")

@@ -21,6 +21,7 @@ from uuid import UUID
 from ailoop._timestamps import parse_timestamp
 from ailoop.models._codec import Policy
 from ailoop.models._enums import WireEnum
+from ailoop.models._uuids import uuid_from_text
 from ailoop.models._wire import (
     JsonObject,
     WireModel,
@@ -144,13 +145,14 @@ def field_code(
     if kind is UUID:
         return FieldCode(
             key,
-            _nullable("UUID(v) if type(v) is str else $R(obj, where)", optional),
+            _nullable("$P(v) if type(v) is str else $R(obj, where)", optional),
             "str(v) if type(v) is UUID else $X(v)",
             symbols={
                 "R": (lambda obj, where: read_optional_uuid(obj, key, where))
                 if optional
                 else (lambda obj, where: read_uuid(obj, key, where)),
                 "X": lambda value: write_uuid(value, name),
+                "P": uuid_from_text,
             },
             mapping={
                 "encoder": _optional(str),
@@ -237,7 +239,7 @@ def _enum_field(
     return FieldCode(
         key,
         _nullable("($T.get(v) if type(v) is str else None) or $R(obj, where)", optional),
-        "v.value if type(v) is $E else $X(v)",
+        "v._value_ if type(v) is $E else $X(v)",
         absent=default.value if has_default else None,
         symbols={
             "T": {member.value: member for member in enum},

@@ -5,12 +5,13 @@ import typing
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Optional
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from ailoop._timestamps import utc_now
 from ailoop.models._codec import wire_field, wire_model
 from ailoop.models._content import CONTENT_CODEC, MessageContent
 from ailoop.models._enums import SenderType
+from ailoop.models._uuids import random_uuid4
 from ailoop.models._wire import WireModel
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ class Message(WireModel, Generic[Content_co]):
         validated here; the client validates arguments before building messages.
         """
         return Message(
-            id=uuid4(),
+            id=random_uuid4(),
             channel=channel,
             sender_type=sender_type,
             content=content,
