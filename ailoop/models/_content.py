@@ -11,7 +11,7 @@ unknown ``type`` becomes :class:`UnknownContent` holding the raw object.
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, ClassVar, Dict, List, Optional, Type, TypeVar, Union
+from typing import Any, ClassVar, Dict, List, Optional, Type, TypeVar, Union
 from uuid import UUID
 
 from ailoop.exceptions import ValidationError
@@ -303,18 +303,16 @@ _KNOWN_CONTENT: Dict[str, Type[_TypedContent]] = {
 
 _KNOWN_CLASSES = frozenset(_KNOWN_CONTENT.values())
 
-_DECODERS: Dict[str, Callable[[JsonObject, str], Any]] = {
-    content_type: variant._decode for content_type, variant in _KNOWN_CONTENT.items()
-}
 
 
 def decode_content(data: Any, where: str = "content") -> MessageContent:
     """Decode a content object by its ``type``; unknown types give :class:`UnknownContent`."""
     if type(data) is dict:
         kind = data.get("type")
-        decode = _DECODERS.get(kind) if type(kind) is str else None
-        if decode is not None:
-            decoded: MessageContent = decode(data, where)
+        known_type = _KNOWN_CONTENT.get(kind) if type(kind) is str else None
+        if known_type is not None:
+            # Looked up at each call: the generated decoder replaces the class's first one.
+            decoded: MessageContent = known_type._decode(data, where)
             return decoded
     obj = expect_object(data, where)
     content_type = obj.get("type")

@@ -258,10 +258,13 @@ def _enum_field(
 def _model_field(key: str, model: Type[WireModel], optional: bool) -> FieldCode:
     return FieldCode(
         key,
-        _nullable(f"$D(v, where + '.{key}') if type(v) is dict else $R(obj, where)", optional),
+        # $M._decode, not the decoder now: the first one generates and replaces itself.
+        _nullable(
+            f"$M._decode(v, where + '.{key}') if type(v) is dict else $R(obj, where)", optional
+        ),
         "v.to_wire()",
         symbols={
-            "D": model._decode,
+            "M": model,
             "R": (lambda obj, where: read_optional_model(model, obj, key, where))
             if optional
             else (lambda obj, where: read_model(model, obj, key, where)),
