@@ -262,7 +262,7 @@ def _model_field(key: str, model: Type[WireModel], optional: bool) -> FieldCode:
         _nullable(
             f"$M._decode(v, where + '.{key}') if type(v) is dict else $R(obj, where)", optional
         ),
-        "v.to_wire()",
+        "$M._encode(v) if type(v) is $M else v.to_wire()",
         symbols={
             "M": model,
             "R": (lambda obj, where: read_optional_model(model, obj, key, where))
@@ -300,7 +300,10 @@ def _list_field(key: str, item: Any, name: str, required: bool) -> FieldCode:
         return FieldCode(
             key,
             "$R(obj, where)",
-            "[x.to_wire() for x in v]",
-            symbols={"R": lambda obj, where: read_model_list(item, obj, key, where, required)},
+            "[$M._encode(x) if type(x) is $M else x.to_wire() for x in v]",
+            symbols={
+                "M": item,
+                "R": lambda obj, where: read_model_list(item, obj, key, where, required),
+            },
         )
     raise TypeError(f"{name}: no wire codec for a list of {item!r}")
