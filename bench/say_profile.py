@@ -18,6 +18,7 @@ import requests
 
 from ailoop import Message, NotificationPriority
 from ailoop._prompts import notification_message
+from ailoop._validation import validate_priority, validate_text
 from ailoop.client import AiloopClient
 from bench.harness import BenchResult, Series, alternate, paired_ratio, rate
 from bench.say_throughput import CHANNEL, TEXT, mirrored_session, raw_requests_call
@@ -85,13 +86,19 @@ def _top_sdk_functions(stats: pstats.Stats, calls: int, count: int) -> List[Tupl
 def _step_costs(response_body: bytes) -> List[Tuple[str, float]]:
     """µs per call of the SDK's own steps, without I/O."""
     decoded = json.loads(response_body)
+    built = notification_message(CHANNEL, TEXT, NotificationPriority.NORMAL)
     steps: List[Tuple[str, Callable[[], object]]] = [
+        (
+            "check the arguments (`validate_text`, `validate_priority`)",
+            lambda: (validate_text(TEXT, "message"), validate_priority("normal")),
+        ),
         (
             "build the notification Message (uuid4, timestamp)",
             lambda: notification_message(CHANNEL, TEXT, NotificationPriority.NORMAL),
         ),
+        ("encode a built one (`to_wire()`)", built.to_wire),
         (
-            "encode it (`to_wire()`)",
+            "build and encode it",
             lambda: notification_message(CHANNEL, TEXT, NotificationPriority.NORMAL).to_wire(),
         ),
         ("`json.dumps` of the wire object (requests does it)", lambda: json.dumps(decoded)),
