@@ -147,7 +147,7 @@ def navigate_plan(channel: str, url: str) -> PromptPlan:
 
 def notification_message(channel: str, text: str, priority: NotificationPriority) -> Message:
     """The notification ``say`` posts over HTTP."""
-    return Message.new(channel, NotificationContent(text=text, priority=priority))
+    return Message.new(channel, NotificationContent(text, priority))
 
 
 def _question(

@@ -31,7 +31,10 @@ def _uuid(value: int) -> UUID:
 
 def random_uuid4() -> UUID:
     """A random version-4 UUID, as ``uuid.uuid4()`` (16 bytes of ``os.urandom``)."""
-    return _uuid((_from_bytes(_urandom(16), "big") & _CLEAR) | _VERSION_4)
+    made: UUID = _new(UUID)
+    _set(made, "int", (_from_bytes(_urandom(16), "big") & _CLEAR) | _VERSION_4)
+    _set(made, "is_safe", _UNKNOWN)
+    return made
 
 
 def uuid_from_text(text: str) -> UUID:

@@ -60,7 +60,8 @@ class WireModel(JsonMixin):
         Unknown fields are ignored. Raises :class:`ailoop.ValidationError` naming the
         field when ``data`` cannot be this model.
         """
-        decoded: M = cls._decode(expect_object(data, cls.wire_name), cls.wire_name)
+        where = cls.wire_name
+        decoded: M = cls._decode(data if type(data) is dict else expect_object(data, where), where)
         return decoded
 
     @classmethod
