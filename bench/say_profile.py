@@ -26,7 +26,8 @@ from bench.server import StandInProcess
 
 #: (area, substrings of a profiled function's file or name), first match wins.
 AREAS: List[Tuple[str, Tuple[str, ...]]] = [
-    ("ailoop (SDK code)", ("/ailoop/",)),
+    # "<wire encoder of Message>": the models' generated codecs have no file.
+    ("ailoop (SDK code)", ("/ailoop/", "<wire ")),
     ("requests", ("/requests/",)),
     ("urllib3", ("/urllib3/",)),
     ("http.client + email header parsing", ("/http/client.py", "/email/")),
@@ -79,6 +80,8 @@ def _top_sdk_functions(stats: pstats.Stats, calls: int, count: int) -> List[Tupl
         if "/ailoop/" in filename:
             short = filename.split("/ailoop/", 1)[1]
             rows.append((f"`ailoop/{short}:{line}` {function}", entry[3] * 1e6 / calls))
+        elif filename.startswith("<wire "):
+            rows.append((f"`{filename}`", entry[3] * 1e6 / calls))
     rows.sort(key=lambda row: row[1], reverse=True)
     return rows[:count]
 
