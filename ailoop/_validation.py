@@ -19,7 +19,7 @@ import numbers
 import os
 import sys
 import threading
-from typing import Any, Callable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -170,8 +170,17 @@ def validate_wait_timeout(value: Any, name: str = "timeout") -> Optional[float]:
     return validate_seconds(value, name)
 
 
+# The wire spellings (what callers pass almost always), looked up before any clean-up.
+_PRIORITIES: Dict[str, NotificationPriority] = {
+    member.value: member for member in NotificationPriority
+}
+_RESPONSE_TYPES: Dict[str, ResponseType] = {member.value: member for member in ResponseType}
+
+
 def validate_priority(value: Any) -> NotificationPriority:
     """A notification priority: a :class:`NotificationPriority` or its name in any case."""
+    if type(value) is str and value in _PRIORITIES:
+        return _PRIORITIES[value]
     if isinstance(value, str) and not isinstance(value, NotificationPriority):
         value = value.strip()
     return NotificationPriority.parse(value, "priority")
@@ -179,6 +188,8 @@ def validate_priority(value: Any) -> NotificationPriority:
 
 def validate_response_type(value: Any) -> ResponseType:
     """A response type: a :class:`ResponseType` or its wire value in any case."""
+    if type(value) is str and value in _RESPONSE_TYPES:
+        return _RESPONSE_TYPES[value]
     if isinstance(value, str) and not isinstance(value, ResponseType):
         value = value.strip()
     return ResponseType.parse(value, "response_type")

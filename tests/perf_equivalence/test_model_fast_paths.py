@@ -6,7 +6,9 @@
   (equal and equally hashed when re-read, same ``is_safe``);
 * ``format_timestamp``/``format_rfc3339`` write the shortest exact 0/3/6-digit UTC form
   for any datetime, whatever its offset;
-* a content's wire object through the message codec is its own ``to_wire()``.
+* a content's wire object through the message codec is its own ``to_wire()``;
+* the priority and response-type argument checks give the member (or the error) that
+  parsing the stripped value gives.
 """
 
 from __future__ import annotations
@@ -19,8 +21,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ailoop import Message, NotificationContent, NotificationPriority
+from ailoop import (
+    Message,
+    NotificationContent,
+    NotificationPriority,
+    ResponseType,
+    ValidationError,
+)
 from ailoop._timestamps import format_rfc3339, format_timestamp
+from ailoop._validation import validate_priority, validate_response_type
 from ailoop.models._content import encode_content
 from ailoop.models._uuids import random_uuid4, uuid_from_text
 from tests.strategies import VALID_WIRE
@@ -148,3 +157,35 @@ def test_say_notification_wire_form() -> None:
     }
     assert list(wire) == ["id", "channel", "sender_type", "content", "timestamp", "correlation_id"]
     assert Message.from_wire(wire) == message
+
+
+def _general_enum_check(enum: Any, value: Any, name: str) -> Any:
+    """The argument check without its look-up of exact wire spellings."""
+    try:
+        return enum.parse(value.strip() if isinstance(value, str) else value, name)
+    except ValidationError as exc:
+        return str(exc)
+
+
+def _checked(check: Any, value: Any) -> Any:
+    try:
+        return check(value)
+    except ValidationError as exc:
+        return str(exc)
+
+
+spellings = st.sampled_from(
+    [member.value for member in (*NotificationPriority, *ResponseType)]
+    + ["NORMAL", " high ", "Urgent\n", "", "none", "TEXT", " timeout"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(spellings, st.text(max_size=12), st.integers(), st.none()))
+def test_enum_argument_checks_match_the_general_path(value: Any) -> None:
+    assert _checked(validate_priority, value) == _general_enum_check(
+        NotificationPriority, value, "priority"
+    )
+    assert _checked(validate_response_type, value) == _general_enum_check(
+        ResponseType, value, "response_type"
+    )
