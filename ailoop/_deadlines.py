@@ -83,8 +83,10 @@ class DeadlineWatch:
             with self._condition:
                 self._guards.pop(id(entry), None)
 
-    def close(self) -> None:
-        """Shut down every guarded socket, stop the thread and join it; idempotent."""
+    def close(self, timeout: float = _JOIN_SECONDS) -> None:
+        """Shut down every guarded socket, stop the thread and join it for up to
+        ``timeout`` seconds; idempotent.
+        """
         if self._pid != os.getpid():
             self._reset()
         with self._condition:
@@ -94,7 +96,7 @@ class DeadlineWatch:
             thread = self._thread
             self._condition.notify()
         if thread is not None and thread is not threading.current_thread():
-            thread.join(_JOIN_SECONDS)
+            thread.join(timeout)
 
     def _run(self) -> None:
         with self._condition:

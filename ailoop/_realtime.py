@@ -36,6 +36,7 @@ from ailoop._dispatch import ConnectionHandler, Dispatcher, HandlerErrorHook, Me
 from ailoop._history_reads import SharedRead, SharedReads
 from ailoop._json_bytes import loads_bytes
 from ailoop._outcomes import evaluate_response
+from ailoop._realtime_settings import CLOSE_TIMEOUT
 from ailoop._stream import SocketFactory, StreamSettings, ViewerStream
 from ailoop._types import Frame
 from ailoop._validation import ALL_CHANNELS
@@ -65,7 +66,6 @@ _ROUTING_PREFIX = re.compile(rb'\{"id":"([0-9A-Fa-f-]{36})","channel":"([^"\\]{1
 # history read this much, so a gap longer than the replay loses nothing.
 HISTORY_LIMIT = 1000
 POLL_INTERVAL = 1.0
-CLOSE_TIMEOUT = 2.0
 
 
 class HistoryAccess(Protocol):

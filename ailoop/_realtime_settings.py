@@ -9,7 +9,10 @@ which a program that only calls REST methods never needs (BENCHMARKS.md, item 6)
 from dataclasses import dataclass
 from typing import Optional
 
-__all__ = ["DEFAULT_MAX_PENDING", "StreamSettings"]
+__all__ = ["CLOSE_TIMEOUT", "DEFAULT_MAX_PENDING", "StreamSettings"]
+
+CLOSE_TIMEOUT = 2.0
+"""Seconds a client's ``close()`` waits for its threads to end, in all."""
 
 DEFAULT_MAX_PENDING = 10_000
 """Messages waiting for handlers before the oldest is dropped."""

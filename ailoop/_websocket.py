@@ -33,6 +33,7 @@ from ailoop._connection import ConnectionSettings
 from ailoop._deadlines import DeadlineWatch, Guard
 from ailoop._http import HttpResult, server_error_text
 from ailoop._lazy import lazy_module
+from ailoop._realtime_settings import CLOSE_TIMEOUT
 from ailoop._urls import redact_url
 from ailoop.exceptions import (
     AiloopError,
@@ -145,11 +146,12 @@ class WebSocketOpener:
         with self._watch.guard(ws, deadline) as entry:
             yield entry
 
-    def close(self) -> None:
-        """Cut every handshake and guarded read now; later handshakes raise
+    def close(self, timeout: float = CLOSE_TIMEOUT) -> None:
+        """Cut every handshake and guarded read now and join the deadline thread for up
+        to ``timeout`` seconds; later handshakes raise
         :class:`~ailoop.exceptions.ClientClosedError`.
         """
-        self._watch.close()
+        self._watch.close(timeout)
 
     def _failure(
         self, ws: websocket.WebSocket, exc: BaseException, guard: Guard, allowed: float

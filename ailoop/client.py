@@ -12,6 +12,7 @@ threads, what blocks for how long and what it raises is described once, in
 import logging
 import queue
 import threading
+import time
 from types import TracebackType
 from typing import (
     TYPE_CHECKING,
@@ -43,7 +44,7 @@ from ailoop._options import (
     ClientOptions,
 )
 from ailoop._public import present_as
-from ailoop._realtime_settings import DEFAULT_MAX_PENDING, StreamSettings
+from ailoop._realtime_settings import CLOSE_TIMEOUT, DEFAULT_MAX_PENDING, StreamSettings
 from ailoop._types import ConnectionHandler, F, HandlerErrorHook, IdLike, MessageHandler
 from ailoop._urls import quote_segment
 from ailoop._validation import (
@@ -330,20 +331,21 @@ class AiloopClient:
         (same error), stops the network and dispatcher threads and joins them: every
         caller returns within about 2 seconds (a handler that calls ``close()`` returns
         at once; its dispatcher thread ends when the handler returns). Messages still
-        queued for handlers are discarded. Closes every thread's HTTP session; a REST
-        call already in flight finishes (bounded by ``timeout``). Afterwards every
-        method raises :class:`~ailoop.ClientClosedError`.
+        queued for handlers are discarded. Cuts the REST calls in flight (they raise
+        :class:`~ailoop.ClientClosedError`) and closes every HTTP connection. Afterwards
+        every method raises :class:`~ailoop.ClientClosedError`.
         """
         with self._close_lock:
             first = not self._closed.is_set()
             self._closed.set()
         parts = self._built_parts()  # parts built from now on see the client closed
+        deadline = time.monotonic() + CLOSE_TIMEOUT
         if first:
             if parts is not None:
-                parts.opener.close()
+                parts.opener.close(CLOSE_TIMEOUT)
             self._http.close()
         if parts is not None:
-            parts.engine.close()
+            parts.engine.close(max(0.0, deadline - time.monotonic()))
         if first:
             logger.debug("client for %s closed", self.server_url)
 

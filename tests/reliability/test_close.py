@@ -218,10 +218,12 @@ def test_every_method_raises_client_closed_error_after_close(
 def test_a_never_used_client_closes_instantly_and_then_refuses_everything(
     server: AiloopTestServer,
 ) -> None:
+    threads_before = set(threading.enumerate())
     client = AiloopClient(server.url)
     began = time.monotonic()
     client.close()
-    assert time.monotonic() - began < 0.5
+    assert time.monotonic() - began < 2.0  # the documented bound, with nothing to join
+    assert set(threading.enumerate()) <= threads_before, "a never-used client starts no thread"
     for call in _every_method(client):
         with pytest.raises(ailoop.ClientClosedError):
             call()
