@@ -72,18 +72,17 @@ def _machine_lines(
         run = [
             f"- Report assembled {now:%Y-%m-%d %H:%M} UTC at commit `{_git_revision()}` from "
             f"the saved results of {'`--quick`' if quick else 'full'} runs; each section ends "
-            "with when it was measured and the load average then. The machine is shared: "
-            "other sessions were running test suites at the same time, so absolute figures "
-            "are noisy; ratios come from rounds alternated within one run."
+            "with when it was measured and the load average then. The machine may be shared "
+            "with other jobs (the load average tells), so absolute figures are noisy; "
+            "ratios come from rounds alternated within one run."
         ]
     else:
         run = [
             f"- Run: {now:%Y-%m-%d %H:%M} UTC, commit `{_git_revision()}`, "
             f"{'`--quick`' if quick else 'full'} run, {elapsed:.0f} s.",
             f"- Load average (1/5/15 min): {_load(load_before)} before, {_load(load_after)} "
-            "after. The machine is shared: other sessions were running test suites at the "
-            "same time, so absolute figures are noisy; ratios come from rounds alternated "
-            "within one run.",
+            "after. The machine may be shared with other jobs (the load average tells), so "
+            "absolute figures are noisy; ratios come from rounds alternated within one run.",
         ]
     return [
         run[0],
