@@ -254,7 +254,12 @@ class _HeaderReader:
         """The last bytes taken from the socket: the end of the headers may begin there."""
 
     def recv(self, bufsize: int) -> bytes:
-        """Up to ``bufsize`` bytes of the answer (b"" once the peer closed)."""
+        """Up to ``bufsize`` bytes of the answer (b"" once the peer closed, or at once for
+        ``bufsize`` 0, as a socket answers: websocket-client 1.8 reads an error answer's
+        ``Content-Length: 0`` body so).
+        """
+        if bufsize <= 0:
+            return b""
         buffer, position = self._buffer, self._position
         if position >= len(buffer):
             peeked = self.sock.recv(_PEEK_BYTES, socket.MSG_PEEK)

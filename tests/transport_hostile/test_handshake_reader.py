@@ -142,3 +142,17 @@ def test_an_end_of_headers_split_across_arrivals_leaves_the_frame_after_it_unrea
         theirs.sendall(answer[-1:] + frame(FIRST))
         assert reader.recv(1) == b"\n"
         assert ours.recv(4096) == frame(FIRST)
+
+
+def test_a_read_of_no_bytes_returns_at_once_as_on_a_socket() -> None:
+    """websocket-client 1.8 reads an error answer's body of ``Content-Length: 0`` with
+    ``recv(0)``: a socket returns b"" at once, so the reader must not wait for data."""
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        ours.settimeout(WAIT)
+        reader = _websocket._HeaderReader(ours)
+        assert reader.recv(0) == b""
+        theirs.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+        taken = b"".join(iter(lambda: reader.recv(1), b"\n"))
+        assert taken == b"HTTP/1.1 404 Not Found\r"
+        assert reader.recv(0) == b""
