@@ -9,34 +9,13 @@ stream had made unnecessary.
 
 from __future__ import annotations
 
-import socket
 import threading
 
-import websocket
-
 from ailoop._connection_state import ConnectionEvent, ConnectionState
-from ailoop._readahead import ReadAheadWebSocket
 from ailoop._stream import StreamSettings, ViewerStream
+from tests.realtime.socket_pair import PairFactory
 
 WAIT = 10.0  # generous: the machine is shared
-
-
-class _PairFactory:
-    """Connects the stream's socket to one end of a socket pair nobody writes to."""
-
-    def __init__(self) -> None:
-        self.client, self.server = socket.socketpair()
-
-    def new_socket(self) -> websocket.WebSocket:
-        return ReadAheadWebSocket(skip_utf8_validation=True)
-
-    def connect(self, ws: websocket.WebSocket, timeout: float) -> None:
-        ws.sock = self.client
-        ws.connected = True
-
-    def close(self) -> None:
-        self.client.close()
-        self.server.close()
 
 
 class _HeldHooks:
@@ -65,7 +44,7 @@ class _HeldHooks:
 
 
 def test_wait_settled_reports_connected_only_after_the_hooks_heard_of_it() -> None:
-    factory = _PairFactory()
+    factory = PairFactory()
     hooks = _HeldHooks()
     settings = StreamSettings(reconnect_attempts=0, ping_interval=None)
     stream = ViewerStream(factory, hooks, settings, thread_name="ailoop-stream-test")

@@ -18,30 +18,12 @@ import websocket
 from websocket._abnf import frame_buffer
 
 from ailoop._connection_state import ConnectionEvent, ConnectionState
-from ailoop._readahead import ReadAheadWebSocket
 from ailoop._stream import StreamSettings, ViewerStream
 from tests import polling
+from tests.realtime.socket_pair import PairFactory
 
 WAIT = 10.0  # generous: the machine is shared
 INTERVAL = 0.2
-
-
-class _PairFactory:
-    """Connects the stream's socket to one end of a socket pair; the test is the server."""
-
-    def __init__(self) -> None:
-        self.client, self.server = socket.socketpair()
-
-    def new_socket(self) -> websocket.WebSocket:
-        return ReadAheadWebSocket(skip_utf8_validation=True)
-
-    def connect(self, ws: websocket.WebSocket, timeout: float) -> None:
-        ws.sock = self.client
-        ws.connected = True
-
-    def close(self) -> None:
-        self.client.close()
-        self.server.close()
 
 
 class _Hooks:
@@ -113,7 +95,7 @@ class _Peer:
 
 
 def _start(answer_pings: bool, ping_timeout: float) -> Tuple[ViewerStream, _Hooks, _Peer, Any]:
-    factory = _PairFactory()
+    factory = PairFactory()
     hooks = _Hooks()
     settings = StreamSettings(
         reconnect_attempts=0, ping_interval=INTERVAL, ping_timeout=ping_timeout
