@@ -9,27 +9,14 @@ from typing import Iterator, List, Set, Tuple
 
 import pytest
 
+from tests.descriptors import FD_DIR, LEAKABLE, descriptor_targets
 from tests.polling import eventually
 
 LEAK_GRACE_SECONDS = 2.0
-_FD_DIR = "/proc/self/fd"
 
 
 def _open_fds() -> Set[int]:
-    if not os.path.isdir(_FD_DIR):
-        return set()
-    fds = set()
-    for name in os.listdir(_FD_DIR):
-        fd = int(name)
-        try:
-            target = os.readlink(os.path.join(_FD_DIR, name))
-        except OSError:
-            continue  # the descriptor used by listdir itself, already closed
-        # Sockets and pipes are what a client or server leaks; regular files opened by
-        # pytest, hypothesis or logging come and go with their own lifetimes.
-        if target.startswith(("socket:", "pipe:", "anon_inode:")):
-            fds.add(fd)
-    return fds
+    return {fd for fd, target in descriptor_targets().items() if target.startswith(LEAKABLE)}
 
 
 def _leaks(
@@ -72,6 +59,6 @@ def no_leaked_threads_or_fds(request: pytest.FixtureRequest) -> Iterator[None]:
 
 def _describe_fd(fd: int) -> str:
     try:
-        return os.readlink(os.path.join(_FD_DIR, str(fd)))
+        return os.readlink(os.path.join(FD_DIR, str(fd)))
     except OSError:
         return "?"

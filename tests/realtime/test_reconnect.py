@@ -1,7 +1,6 @@
 """Reconnection and liveness: forced drops, a half-open link, a refused handshake, a
 server that is gone for good."""
 
-import os
 import threading
 import time
 from typing import Callable, List, Set
@@ -17,6 +16,7 @@ from ailoop import (
     Message,
 )
 from ailoop.testing import AiloopTestServer
+from tests.descriptors import LEAKABLE, count_descriptors
 
 from .conftest import WAIT, EventRecorder, Recorder, run_in_thread, stream_threads
 
@@ -27,14 +27,7 @@ SLACK = 2.0
 
 def socket_count() -> int:
     """Sockets and pipes this process holds right now."""
-    count = 0
-    for name in os.listdir("/proc/self/fd"):
-        try:
-            target = os.readlink(f"/proc/self/fd/{name}")
-        except OSError:
-            continue
-        count += target.startswith(("socket:", "pipe:", "anon_inode:"))
-    return count
+    return count_descriptors(*LEAKABLE)
 
 
 def states(events: List[ConnectionEvent]) -> List[str]:

@@ -8,7 +8,6 @@ deadline, never a guess about when some other thread will be done.
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 import time
@@ -19,23 +18,15 @@ import pytest
 from ailoop import AiloopClient
 from ailoop.testing import AiloopTestServer
 from tests import polling
+from tests.descriptors import LEAKABLE, count_descriptors
 
-FD_DIR = "/proc/self/fd"
 SLACK = 2.0
 """Every timing bound in this suite allows twice the expected time (or more)."""
 
 
 def socket_fds() -> int:
     """Open sockets, pipes and event descriptors of this process (what a client leaks)."""
-    count = 0
-    for name in os.listdir(FD_DIR):
-        try:
-            target = os.readlink(os.path.join(FD_DIR, name))
-        except OSError:
-            continue
-        if target.startswith(("socket:", "pipe:", "anon_inode:")):
-            count += 1
-    return count
+    return count_descriptors(*LEAKABLE)
 
 
 def thread_names() -> List[str]:

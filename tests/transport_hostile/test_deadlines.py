@@ -15,6 +15,7 @@ import pytest
 import ailoop
 from ailoop import AiloopClient
 from ailoop.testing import AiloopTestServer
+from tests.descriptors import FD_DIR, count_descriptors
 
 from ._hostile import Front, RawServer, accept_websocket, frame_header, read_client_frame
 
@@ -110,13 +111,7 @@ def test_a_prompt_ends_by_its_echo_deadline(stand_in: AiloopTestServer, agent) -
 
 
 def _socket_fds() -> int:
-    count = 0
-    for name in os.listdir("/proc/self/fd"):
-        try:
-            count += os.readlink(f"/proc/self/fd/{name}").startswith("socket:")
-        except OSError:
-            continue
-    return count
+    return count_descriptors("socket:")
 
 
 def _close_while_blocked(client: AiloopClient, call: Callable[[], Any], started) -> Any:
@@ -139,7 +134,7 @@ def _close_while_blocked(client: AiloopClient, call: Callable[[], Any], started)
     return result, woke
 
 
-@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc")
+@pytest.mark.skipif(not os.path.isdir(FD_DIR), reason="counts descriptors in /proc")
 def test_close_wakes_a_caller_inside_a_rest_read(hostile) -> None:
     started = threading.Event()
 

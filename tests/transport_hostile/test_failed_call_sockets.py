@@ -17,11 +17,12 @@ import pytest
 
 import ailoop
 from ailoop import AiloopClient
+from tests.descriptors import FD_DIR, descriptor_targets
 
 from ._hostile import RawServer, read_head
 
 pytestmark = pytest.mark.skipif(
-    not os.path.isdir("/proc/self/fd"), reason="counts descriptors in /proc"
+    not os.path.isdir(FD_DIR), reason="counts descriptors in /proc"
 )
 
 MESSAGE_ID = str(uuid.uuid4())
@@ -171,15 +172,11 @@ def _inode(sock: socket.socket) -> int:
 
 def _client_sockets(server: _Server) -> int:
     """Sockets of this process that are not the hostile server's."""
-    count = 0
-    for name in os.listdir("/proc/self/fd"):
-        try:
-            target = os.readlink(f"/proc/self/fd/{name}")
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            count += int(target[len("socket:[") : -1]) not in server.inodes
-    return count
+    return sum(
+        int(target[len("socket:[") : -1]) not in server.inodes
+        for target in descriptor_targets().values()
+        if target.startswith("socket:[")
+    )
 
 
 @pytest.fixture
