@@ -163,14 +163,7 @@ def _raw_round(
             go.wait()
             cpu_before = time.process_time()
             for index in range(count):
-                body = json.loads(_notification(channel, index))
-                body["id"] = str(uuid.uuid4())
-                body["timestamp"] = wire_timestamp(datetime.datetime.now(datetime.timezone.utc))
-                response = session.post(
-                    post_url, data=json.dumps(body).encode(), headers=HEADERS, timeout=60
-                )
-                response.raise_for_status()
-                response.json()
+                post(index)
             if not own.done.wait(WAIT_SECONDS):
                 raise RuntimeError(f"raw worker received {own.count} of {count}")
             return own.finished_at, time.process_time() - cpu_before
